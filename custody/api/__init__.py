@@ -1,0 +1,29 @@
+"""The JSON API under /api/v1, documented by flask-smorest at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_login import current_user
+
+from custody.errors import Unauthorized
+from custody.extensions import api
+
+# Paths that answer without credentials.
+PUBLIC = ("/api/v1/auth/tokens", "/api/v1/openapi.json", "/api/v1/docs")
+
+
+def register_api(app: Flask) -> None:
+    from custody.api import cases, identity, items, ledger, places
+
+    api.init_app(app, spec_kwargs={"info": {"description": "Custody ledger for cross-agency seized-property centres. See API.md."}})
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    api.spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": "session"})
+    api.spec.options["security"] = [{"bearer": []}, {"session": []}]
+    for module in (identity, cases, items, places, ledger):
+        api.register_blueprint(module.blp, url_prefix="/api/v1")
+
+    @app.before_request
+    def _require_login() -> None:
+        path = request.path
+        if path.startswith("/api/") and not path.startswith(PUBLIC) and not current_user.is_authenticated:
+            raise Unauthorized("Sign in, or send Authorization: Bearer <token>")

@@ -1,0 +1,39 @@
+"""The ledger: entries, head and verification."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from custody.api.schemas.ledger import EntryPageSchema, EntryQuerySchema, HeadSchema, VerifySchema
+from custody.services import ledger_view
+from custody.services.pagination import parse_cursor
+
+blp = Blueprint("ledger", __name__, description="The tamper-evident ledger")
+
+
+@blp.route("/ledger/entries")
+@blp.arguments(EntryQuerySchema, location="query")
+@blp.response(200, EntryPageSchema)
+def entries(query: dict[str, Any]) -> Any:
+    """Entries after ``after`` (or ``cursor``), oldest first, that the caller may see."""
+    after = query.get("after")
+    if after is None:
+        after = parse_cursor(query.get("cursor"))
+    return ledger_view.entries(current_user, after=after, limit=query.get("limit"))
+
+
+@blp.route("/ledger/head")
+@blp.response(200, HeadSchema)
+def head() -> Any:
+    """The latest sequence number and hash."""
+    return ledger_view.head()
+
+
+@blp.route("/ledger/verify", methods=["POST"])
+@blp.response(200, VerifySchema)
+def verify() -> dict[str, Any]:
+    """Recompute the whole chain and name the first bad entry (auditor or admin)."""
+    return ledger_view.verify(current_user).as_dict()

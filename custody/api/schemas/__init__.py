@@ -1,0 +1,1 @@
+"""Marshmallow schemas: the API's (and the web forms') input and output vocabulary."""

@@ -1,0 +1,26 @@
+from marshmallow import Schema, fields
+
+from custody.api.schemas.common import UTCDateTime
+
+
+class AgencySchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    kind = fields.String()
+
+
+class MeSchema(Schema):
+    username = fields.String()
+    name = fields.String()
+    agency = fields.Nested(AgencySchema)
+    roles = fields.Function(lambda user: sorted(user.roles))
+
+
+class TokenRequestSchema(Schema):
+    username = fields.String(required=True)
+    password = fields.String(required=True, load_only=True)
+
+
+class TokenSchema(Schema):
+    token = fields.String()
+    expires_at = UTCDateTime()

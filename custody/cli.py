@@ -1,0 +1,132 @@
+"""``flask --app wsgi custody …``: parse → service → echo."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from custody.errors import DomainError
+from custody.extensions import db
+from custody.ledger import SYSTEM
+from custody.models import Role, User
+
+
+@click.group("custody")
+def custody_group() -> None:
+    """Custody ledger administration."""
+
+
+def _fail(error: DomainError) -> None:
+    click.echo(f"error: {error.detail}", err=True)
+    for field, messages in (error.errors or {}).items():
+        click.echo(f"  {field}: {' '.join(map(str, messages)) if isinstance(messages, list) else messages}", err=True)
+    sys.exit(2)
+
+
+@custody_group.command("init")
+@with_appcontext
+def init() -> None:
+    """Create the database schema, or upgrade it to the latest version."""
+    from flask_migrate import upgrade
+
+    upgrade()
+    click.echo("database is at the latest schema")
+
+
+@custody_group.command("demo")
+@click.option("--password", help="Give every demo user this password instead of random ones.")
+@with_appcontext
+def demo(password: str | None) -> None:
+    """Load a demo centre and print its users' passwords."""
+    from custody.services.demo import load_demo
+
+    try:
+        users = load_demo(password)
+    except DomainError as error:
+        _fail(error)
+    click.echo("Demo users (username / password / agency / roles):")
+    for user in users:
+        click.echo(f"  {user.username:<16} {user.password:<16} {user.agency:<4} {', '.join(user.roles)}")
+
+
+@custody_group.group("agency")
+def agency_group() -> None:
+    """Agencies."""
+
+
+@agency_group.command("add")
+@click.argument("code")
+@click.argument("name")
+@click.option("--kind", required=True, type=click.Choice(["police", "procuratorate", "court", "centre", "supervision"]))
+@with_appcontext
+def agency_add(code: str, name: str, kind: str) -> None:
+    """Add an agency."""
+    from custody.services.people import add_agency
+
+    try:
+        add_agency(SYSTEM, code, name, kind)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"agency {code} added")
+
+
+@custody_group.group("user")
+def user_group() -> None:
+    """Users."""
+
+
+@user_group.command("add")
+@click.argument("username")
+@click.option("--agency", "agency_code", required=True)
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--name")
+@click.option("--password")
+@with_appcontext
+def user_add(username: str, agency_code: str, roles: tuple[str, ...], name: str | None, password: str | None) -> None:
+    """Add a user. Without --password: prompt, or read one line from standard input."""
+    from custody.services.people import add_user
+
+    if password is None:
+        if sys.stdin.isatty():
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        else:
+            password = sys.stdin.readline().rstrip("\n")
+    try:
+        add_user(SYSTEM, username, agency_code=agency_code, roles=roles, password=password or "", name=name)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"user {username} added")
+
+
+@custody_group.command("token")
+@click.argument("username")
+@click.option("--days", type=int, help="Lifetime in days (default CUSTODY_TOKEN_DAYS).")
+@with_appcontext
+def token(username: str, days: int | None) -> None:
+    """Print a new API token for USERNAME."""
+    from custody.services.auth import issue_token
+
+    user = db.session.scalars(select(User).where(User.username == username)).one_or_none()
+    if user is None:
+        click.echo(f"error: no user {username}", err=True)
+        sys.exit(2)
+    plain, _row = issue_token(user, days)
+    click.echo(plain)
+
+
+@custody_group.command("verify")
+@with_appcontext
+def verify() -> None:
+    """Verify the whole ledger; exit 1 and name the first bad entry when it is not intact."""
+    from custody.services.ledger_view import verify as run
+
+    result = run(None)
+    if result.ok:
+        click.echo(f"ledger intact: {result.checked} entries, head {result.head_seq} {result.head_hash}")
+        return
+    click.echo(f"LEDGER NOT INTACT: first bad entry seq {result.first_bad_seq} ({result.reason}); "
+               f"{result.checked} entries checked before it", err=True)
+    sys.exit(1)

@@ -1,0 +1,81 @@
+"""Settings from CUSTODY_* environment variables, with safe defaults.
+
+``create_app(config)`` lets a dict override anything here (tests do).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+TRUE = {"1", "true", "yes", "on"}
+
+
+def _secret_key(instance: Path) -> str:
+    """A key kept under instance/ so sessions survive restarts without a key in the repo."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def from_environment(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    env = os.environ
+    overrides = dict(overrides or {})
+    instance = Path(instance_path)
+    production = (overrides.get("CUSTODY_ENV") or env.get("CUSTODY_ENV", "development")) == "production"
+
+    url = (
+        overrides.get("SQLALCHEMY_DATABASE_URI")
+        or overrides.get("CUSTODY_DATABASE_URL")
+        or env.get("CUSTODY_DATABASE_URL")
+        or f"sqlite:///{instance / 'custody.sqlite3'}"
+    )
+    secret = overrides.get("SECRET_KEY") or env.get("CUSTODY_SECRET_KEY")
+    if not secret:
+        if production:
+            raise RuntimeError("CUSTODY_SECRET_KEY must be set when CUSTODY_ENV=production")
+        secret = _secret_key(instance)
+
+    config: dict[str, Any] = {
+        "CUSTODY_ENV": "production" if production else "development",
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "CUSTODY_TIMEZONE": env.get("CUSTODY_TIMEZONE", "Asia/Shanghai"),
+        "CUSTODY_BASE_URL": env.get("CUSTODY_BASE_URL", "http://localhost:5000").rstrip("/"),
+        "CUSTODY_FILES_DIR": env.get("CUSTODY_FILES_DIR", str(instance / "files")),
+        "CUSTODY_TOKEN_DAYS": int(env.get("CUSTODY_TOKEN_DAYS", "30")),
+        "CUSTODY_INTAKE_HOURS": int(env.get("CUSTODY_INTAKE_HOURS", "24")),
+        "CUSTODY_MAX_BATCH": int(env.get("CUSTODY_MAX_BATCH", "20000")),
+        # 10,000 items with descriptions fit easily; anything bigger is refused before parsing.
+        "MAX_CONTENT_LENGTH": int(env.get("CUSTODY_MAX_UPLOAD_MB", "32")) * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production or env.get("CUSTODY_SECURE_COOKIES", "").lower() in TRUE,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": production,
+        "WTF_CSRF_CHECK_DEFAULT": False,  # enforced in a before_request hook that knows about bearer tokens
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "zh",
+        "BABEL_DEFAULT_TIMEZONE": env.get("CUSTODY_TIMEZONE", "Asia/Shanghai"),
+        "API_TITLE": "Custody ledger",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_URL": "/static/vendor/swagger-ui/",
+        "JSON_SORT_KEYS": False,
+    }
+    config.update(overrides)
+    if "CUSTODY_DATABASE_URL" in overrides and "SQLALCHEMY_DATABASE_URI" not in overrides:
+        config["SQLALCHEMY_DATABASE_URI"] = overrides["CUSTODY_DATABASE_URL"]
+    return config

@@ -1,0 +1,1 @@
+"""Business rules. Each public function that changes anything is one transaction (see uow)."""

@@ -1,0 +1,64 @@
+"""What a scanned label is, and what the scanning user may do with it now."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from custody import codes
+from custody.errors import BadCheckCharacter, MalformedCode, NotFound, UnknownCode
+from custody.extensions import db
+from custody.models import Item, ItemStatus, Location, Role, User
+from custody.services import access
+
+
+@dataclass(frozen=True)
+class Scan:
+    kind: str
+    code: str
+    object: Item | Location
+    actions: list[str] = field(default_factory=list)
+
+
+def item_actions(user: User, item: Item) -> list[str]:
+    actions: list[str] = []
+    if user.has_role(Role.KEEPER):
+        if item.status == ItemStatus.REGISTERED:
+            actions.append("intake")
+        elif item.status == ItemStatus.IN_STORAGE:
+            actions.append("move")
+    return actions
+
+
+def _location(code: str) -> Location | None:
+    return db.session.scalars(select(Location).where(Location.code == code)).one_or_none()
+
+
+def resolve(user: User, raw: str) -> Scan:
+    """Raises MalformedCode, BadCheckCharacter, UnknownCode (also for objects the user may not see)."""
+    text = codes.extract(raw or "")
+    try:
+        parsed = codes.parse(text)
+    except (MalformedCode, BadCheckCharacter):
+        # A centre's own shelf codes carry no check character.
+        custom = _location(text.upper()) if text else None
+        if custom is not None:
+            return Scan("location", custom.code, custom, _location_actions(user))
+        raise
+    if parsed.kind is codes.CodeKind.ITEM:
+        try:
+            item = access.visible_item(db.session, user, parsed.code)
+        except NotFound:
+            raise UnknownCode(f"No item {parsed.code}") from None
+        return Scan("item", item.code, item, item_actions(user, item))
+    if parsed.kind is codes.CodeKind.LOCATION:
+        location = _location(parsed.code)
+        if location is None:
+            raise UnknownCode(f"No location {parsed.code}")
+        return Scan("location", location.code, location, _location_actions(user))
+    raise UnknownCode(f"No {parsed.kind} {parsed.code}")
+
+
+def _location_actions(user: User) -> list[str]:
+    return ["put_away", "stocktake"] if user.has_role(Role.KEEPER) else []

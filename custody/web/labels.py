@@ -1,0 +1,85 @@
+"""Human names, in the user's language, for the domain's vocabulary."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from custody.services.items import plain_quantity
+
+STAGES = {
+    "investigation": _l("Investigation"),
+    "prosecution_review": _l("Prosecution review"),
+    "trial": _l("Trial"),
+    "execution": _l("Execution"),
+    "closed": _l("Closed"),
+}
+CATEGORIES = {
+    "cash": _l("Cash"),
+    "valuables": _l("Valuables"),
+    "vehicle": _l("Vehicle"),
+    "electronics": _l("Electronics"),
+    "documents": _l("Documents"),
+    "weapon": _l("Weapon"),
+    "drugs": _l("Drugs"),
+    "hazardous": _l("Hazardous goods"),
+    "goods": _l("Goods"),
+    "other": _l("Other"),
+}
+STATUSES = {
+    "registered": _l("Registered"),
+    "in_storage": _l("In storage"),
+    "checked_out": _l("Checked out"),
+    "disposed": _l("Disposed"),
+}
+FLAGS = {
+    "perishable": _l("Perishable"),
+    "hazardous": _l("Hazardous"),
+    "high_value": _l("High value"),
+    "fragile": _l("Fragile"),
+    "biological": _l("Biological"),
+    "large": _l("Large"),
+}
+ENTRY_KINDS = {
+    "agency.created": _l("Agency created"),
+    "user.created": _l("User created"),
+    "location.created": _l("Location created"),
+    "case.opened": _l("Case opened"),
+    "item.registered": _l("Registered"),
+}
+LOCATION_KINDS = {"warehouse": _l("Warehouse"), "zone": _l("Zone"), "shelf": _l("Shelf"), "bin": _l("Bin")}
+FIELDS = {
+    "name": _l("Name"),
+    "category": _l("Category"),
+    "quantity": _l("Quantity"),
+    "unit": _l("Unit"),
+    "seal_no": _l("Seal number"),
+    "seizure_doc_no": _l("Seizure document number"),
+    "seized_at": _l("Seized at"),
+    "owner_name": _l("Owner"),
+    "estimated_value": _l("Estimated value (CNY)"),
+    "description": _l("Description"),
+    "flags": _l("Flags"),
+}
+
+
+def _label(table: dict[str, Any]) -> Any:
+    return lambda key: table.get(key, key)
+
+
+def register(app: Flask) -> None:
+    @app.context_processor
+    def _labels() -> dict[str, Any]:
+        return {
+            "stage_label": _label(STAGES),
+            "category_label": _label(CATEGORIES),
+            "status_label": _label(STATUSES),
+            "flag_label": _label(FLAGS),
+            "entry_label": _label(ENTRY_KINDS),
+            "location_kind_label": _label(LOCATION_KINDS),
+            "field_label": _label(FIELDS),
+            "quantity": lambda q: format(plain_quantity(Decimal(q)), "f"),
+        }
