@@ -98,7 +98,7 @@ def append(
         hash=digest,
     )
     session.add(entry)
-    session.flush([entry])
+    session.flush()
     if pairs:
         session.execute(
             insert(LedgerEntryItem),

@@ -52,20 +52,22 @@ def _index_groups(session: Session, upto: int, batch: int) -> Iterator[tuple[int
     )
     current: int | None = None
     group: list[tuple[str, int | None]] = []
-    for seq, code, prev in rows:
-        if seq != current:
-            if current is not None:
-                yield current, group
-            current, group = seq, []
-        group.append((code, prev))
-    if current is not None:
-        yield current, group
+    try:
+        for seq, code, prev in rows:
+            if seq != current:
+                if current is not None:
+                    yield current, group
+                current, group = seq, []
+            group.append((code, prev))
+        if current is not None:
+            yield current, group
+    finally:
+        rows.close()  # a server-side cursor on PostgreSQL
 
 
 def verify_chain(session: Session, *, batch: int = 10000) -> VerifyResult:
     """Check every entry up to the head: sequence, link, hash, columns and index."""
     head = session.execute(select(LedgerHead.seq, LedgerHead.hash).where(LedgerHead.id == 1)).one()
-    upto = head.seq
     entries = session.connection().execution_options(stream_results=True, yield_per=batch).execute(
         select(
             E.seq, type_coerce(E.at, String).label("at"), E.kind, E.actor, E.agency,
@@ -73,13 +75,21 @@ def verify_chain(session: Session, *, batch: int = 10000) -> VerifyResult:
         ).order_by(E.seq)
     )
     # On PostgreSQL type_coerce keeps the driver's datetime; on SQLite it keeps the stored text.
-    index = _index_groups(session, upto, batch)
+    index = _index_groups(session, head.seq, batch)
+    try:
+        return _check(entries, index, head.seq, head.hash)
+    finally:
+        index.close()
+        entries.close()
+
+
+def _check(entries: Any, index: Iterator[tuple[int, list[tuple[str, int | None]]]], upto: int, head_hash: str) -> VerifyResult:
     pending = next(index, None)
     sha256, head_of, kind_tail_of, items_text = hashlib.sha256, canonical.head, canonical.kind_tail, canonical.items_text
     expected, last_hash, checked = 1, ZERO_HASH, 0
 
     def bad(seq: int, reason: str) -> VerifyResult:
-        return VerifyResult(False, checked, seq, reason, head.seq, head.hash)
+        return VerifyResult(False, checked, seq, reason, upto, head_hash)
 
     for seq, at, kind, actor, agency, case_no, body, prev_hash, digest in entries:
         if seq > upto:
@@ -106,8 +116,8 @@ def verify_chain(session: Session, *, batch: int = 10000) -> VerifyResult:
         last_hash, expected, checked = digest, expected + 1, checked + 1
     if pending is not None:
         return bad(pending[0], "index_mismatch")
-    if expected - 1 != head.seq:
+    if expected - 1 != upto:
         return bad(expected, "missing_entry")
-    if last_hash != head.hash:
-        return bad(head.seq, "link_mismatch")
-    return VerifyResult(True, checked, None, None, head.seq, head.hash)
+    if last_hash != head_hash:
+        return bad(upto, "link_mismatch")
+    return VerifyResult(True, checked, None, None, upto, head_hash)
