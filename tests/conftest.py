@@ -10,6 +10,7 @@ table is emptied after each test.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import secrets
@@ -63,6 +64,23 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         drop()
 
 
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context, database session and ``g``, as under a real server.
+
+    Flask reuses an active app context for test requests, so without this every
+    request in a test would share the test's session and flask-login's cached user.
+    The test's own transaction is ended around each request, so that the test
+    sees what the request committed (a SQLite read transaction is a snapshot).
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:  # noqa: A003
+        db.session.rollback()
+        try:
+            return contextvars.Context().run(super().open, *args, **kwargs)
+        finally:
+            db.session.rollback()
+
+
 @pytest.fixture(scope="session")
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     from flask_migrate import upgrade
@@ -78,6 +96,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "CUSTODY_BASE_URL": "http://custody.test",
         }
     )
+    app.test_client_class = IsolatedClient
     with app.app_context():
         upgrade()
     yield app
