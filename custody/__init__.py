@@ -9,7 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from custody import config as config_module
-from custody.extensions import api, babel, csrf, db, login_manager, migrate
+from custody.extensions import api, babel, csrf, db, migrate
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

@@ -127,6 +127,9 @@ def verify() -> None:
     if result.ok:
         click.echo(f"ledger intact: {result.checked} entries, head {result.head_seq} {result.head_hash}")
         return
-    click.echo(f"LEDGER NOT INTACT: first bad entry seq {result.first_bad_seq} ({result.reason}); "
-               f"{result.checked} entries checked before it", err=True)
+    click.echo(
+        f"LEDGER NOT INTACT: first bad entry seq {result.first_bad_seq} ({result.reason}); "
+        f"{result.checked} entries checked before it",
+        err=True,
+    )
     sys.exit(1)

@@ -43,7 +43,7 @@ def _database_url(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Any]:
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         if os.environ.get("CI") == "true":
             raise RuntimeError(f"PostgreSQL at {server.host}:{server.port} is required in CI: {exc}") from exc
         pytest.exit(f"NOTICE: PostgreSQL unreachable ({exc}); PostgreSQL tests skipped", returncode=0)
@@ -73,7 +73,7 @@ class IsolatedClient(FlaskClient):
     sees what the request committed (a SQLite read transaction is a snapshot).
     """
 
-    def open(self, *args: Any, **kwargs: Any) -> Any:  # noqa: A003
+    def open(self, *args: Any, **kwargs: Any) -> Any:
         db.session.rollback()
         try:
             return contextvars.Context().run(super().open, *args, **kwargs)
@@ -186,7 +186,9 @@ def login(client: FlaskClient) -> Any:
             r'name="csrf_token" value="([^"]+)"', page
         )
         assert token, "login form has no CSRF token"
-        response = client.post("/login", data={"username": user.username, "password": password, "csrf_token": token.group(1)})
+        response = client.post(
+            "/login", data={"username": user.username, "password": password, "csrf_token": token.group(1)}
+        )
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return client
 
@@ -204,4 +206,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     on_postgres = os.environ.get("CUSTODY_TEST_DATABASE_URL", "").startswith("postgresql")
     for item in items:
         if "postgresql" in item.keywords and not on_postgres:
-            item.add_marker(pytest.mark.skip(reason="runs in the PostgreSQL pass (CUSTODY_TEST_DATABASE_URL=postgresql…)"))
+            item.add_marker(
+                pytest.mark.skip(reason="runs in the PostgreSQL pass (CUSTODY_TEST_DATABASE_URL=postgresql…)")
+            )

@@ -23,11 +23,18 @@ class Factory:
         code = code or f"{kind[:3].upper()}{n}"
         return people.add_agency(SYSTEM, code, name or f"{kind} agency {n}", kind)
 
-    def user(self, *roles: str, agency: Agency | None = None, kind: str = "police", username: str | None = None) -> User:
+    def user(
+        self, *roles: str, agency: Agency | None = None, kind: str = "police", username: str | None = None
+    ) -> User:
         agency = agency or self.agency(kind)
         username = username or f"user{next(_counter)}"
         return people.add_user(
-            SYSTEM, username, agency_code=agency.code, roles=roles or ("handler",), password=self.PASSWORD, name=username.title()
+            SYSTEM,
+            username,
+            agency_code=agency.code,
+            roles=roles or ("handler",),
+            password=self.PASSWORD,
+            name=username.title(),
         )
 
     def case(self, handler: User, case_no: str | None = None, title: str = "A case") -> Case:
@@ -50,7 +57,9 @@ class Factory:
     def items(self, handler: User, case: Case, n: int = 2, **overrides: Any) -> list[Item]:
         return items.register_items(handler, case.case_no, [self.item_row(**overrides) for _ in range(n)])
 
-    def location(self, actor: User, kind: str = "warehouse", parent: Location | None = None, name: str = "Place") -> Location:
+    def location(
+        self, actor: User, kind: str = "warehouse", parent: Location | None = None, name: str = "Place"
+    ) -> Location:
         return locations.create_location(actor, name=name, kind=kind, parent=parent.code if parent else None)
 
 

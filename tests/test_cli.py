@@ -15,7 +15,20 @@ def test_init_is_idempotent(runner):
 def test_agency_and_user_add_then_token_authenticates(runner, client):
     assert runner.invoke(args=["custody", "agency", "add", "PSB", "某市公安局", "--kind", "police"]).exit_code == 0
     result = runner.invoke(
-        args=["custody", "user", "add", "zhang", "--agency", "PSB", "--role", "handler", "--role", "approver", "--name", "张三"],
+        args=[
+            "custody",
+            "user",
+            "add",
+            "zhang",
+            "--agency",
+            "PSB",
+            "--role",
+            "handler",
+            "--role",
+            "approver",
+            "--name",
+            "张三",
+        ],
         input="a long enough password\n",
     )
     assert result.exit_code == 0, result.output
@@ -33,9 +46,13 @@ def test_cli_errors_are_clear_and_exit_non_zero(runner):
     runner.invoke(args=["custody", "agency", "add", "PSB", "p", "--kind", "police"])
     dup = runner.invoke(args=["custody", "agency", "add", "PSB", "p", "--kind", "police"])
     assert dup.exit_code == 2 and "exists" in dup.output
-    no_agency = runner.invoke(args=["custody", "user", "add", "li", "--agency", "NONE", "--role", "keeper", "--password", "x" * 12])
+    no_agency = runner.invoke(
+        args=["custody", "user", "add", "li", "--agency", "NONE", "--role", "keeper", "--password", "x" * 12]
+    )
     assert no_agency.exit_code == 2 and "NONE" in no_agency.output
-    short = runner.invoke(args=["custody", "user", "add", "li", "--agency", "PSB", "--role", "keeper", "--password", "short"])
+    short = runner.invoke(
+        args=["custody", "user", "add", "li", "--agency", "PSB", "--role", "keeper", "--password", "short"]
+    )
     assert short.exit_code == 2 and "password" in short.output
     assert runner.invoke(args=["custody", "token", "ghost"]).exit_code == 2
 

@@ -24,7 +24,7 @@ class Actor:
     agency: str
 
     @classmethod
-    def of(cls, who: "Actor | User") -> "Actor":
+    def of(cls, who: Actor | User) -> Actor:
         return who if isinstance(who, Actor) else cls(who.username, who.agency.code)
 
 
@@ -47,7 +47,7 @@ def _previous_seqs(session: Session, codes: list[str]) -> dict[str, int]:
             .where(LedgerEntryItem.item_code.in_(chunk))
             .group_by(LedgerEntryItem.item_code)
         )
-        found.update({code: seq for code, seq in rows})
+        found.update(dict(rows.tuples()))
     return found
 
 

@@ -47,8 +47,13 @@ def _at_text(raw: Any) -> str:
 
 
 def _index_groups(session: Session, upto: int, batch: int) -> Iterator[tuple[int, list[tuple[str, int | None]]]]:
-    rows = session.connection().execution_options(stream_results=True, yield_per=batch).execute(
-        select(X.seq, X.item_code, X.prev_seq).where(X.seq <= upto).order_by(X.seq, X.item_code)
+    # Options on the statement, not the connection: Connection.execution_options() changes the
+    # session's connection for every later statement.
+    rows = session.connection().execute(
+        select(X.seq, X.item_code, X.prev_seq)
+        .where(X.seq <= upto)
+        .order_by(X.seq, X.item_code)
+        .execution_options(stream_results=True, yield_per=batch)
     )
     current: int | None = None
     group: list[tuple[str, int | None]] = []
@@ -68,11 +73,13 @@ def _index_groups(session: Session, upto: int, batch: int) -> Iterator[tuple[int
 def verify_chain(session: Session, *, batch: int = 10000) -> VerifyResult:
     """Check every entry up to the head: sequence, link, hash, columns and index."""
     head = session.execute(select(LedgerHead.seq, LedgerHead.hash).where(LedgerHead.id == 1)).one()
-    entries = session.connection().execution_options(stream_results=True, yield_per=batch).execute(
+    entries = session.connection().execute(
         select(
             E.seq, type_coerce(E.at, String).label("at"), E.kind, E.actor, E.agency,
             E.case_no, E.body, E.prev_hash, E.hash,
-        ).order_by(E.seq)
+        )
+        .order_by(E.seq)
+        .execution_options(stream_results=True, yield_per=batch)
     )
     # On PostgreSQL type_coerce keeps the driver's datetime; on SQLite it keeps the stored text.
     index = _index_groups(session, head.seq, batch)

@@ -17,7 +17,9 @@ from custody.services.uow import transactional
 CASE_HOLDING_KINDS = {AgencyKind.POLICE, AgencyKind.PROCURATORATE, AgencyKind.COURT}
 
 
-def _clean(value: str | None, field: str, limit: int, errors: dict[str, list[str]], required: bool = True) -> str | None:
+def _clean(
+    value: str | None, field: str, limit: int, errors: dict[str, list[str]], required: bool = True
+) -> str | None:
     text = (value or "").strip()
     if not text:
         if required:
@@ -74,7 +76,12 @@ def get_case(user: User, case_no: str) -> Case:
 
 
 def list_cases(
-    user: User, *, stage: str | None = None, agency: str | None = None, limit: int | None = None, cursor: str | None = None
+    user: User,
+    *,
+    stage: str | None = None,
+    agency: str | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
 ) -> Page[Case]:
     stmt = select(Case).where(access.case_filter(user))
     if stage:

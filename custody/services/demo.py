@@ -80,7 +80,9 @@ def load_demo(password: str | None = None) -> list[DemoUser]:
 def _warehouse(keeper: User) -> None:
     warehouse = locations.create_location(keeper, name="一号库 Warehouse 1", kind="warehouse")
     for zone_name in ("A", "B"):
-        zone = locations.create_location(keeper, name=f"{zone_name}区 Zone {zone_name}", kind="zone", parent=warehouse.code)
+        zone = locations.create_location(
+            keeper, name=f"{zone_name}区 Zone {zone_name}", kind="zone", parent=warehouse.code
+        )
         for n in range(1, 4):
             locations.create_location(keeper, name=f"{zone_name}-{n:02d} 货架 Shelf", kind="shelf", parent=zone.code)
 
@@ -88,27 +90,49 @@ def _warehouse(keeper: User) -> None:
 def _cases(handler: User) -> None:
     seized = clock.now() - timedelta(hours=3)
     demo = [
-        ("示范公刑立字〔2026〕101号", "张某某盗窃案 Theft case Zhang", [
-            ("苹果手机 iPhone", "electronics", "1", "部", "黑色，屏幕有裂痕", "5200.00", ["high_value"]),
-            ("现金 Cash", "cash", "12800", "元", "百元面额 128 张", "12800.00", []),
-        ]),
-        ("示范公刑立字〔2026〕102号", "李某某诈骗案 Fraud case Li", [
-            ("笔记本电脑 Laptop", "electronics", "1", "台", "银色，序列号 C02XK", "6800.00", []),
-            ("银行卡 Bank cards", "documents", "7", "张", "多家银行", None, []),
-            ("金戒指 Gold rings", "valuables", "30", "枚", "密封袋装", "42000.00", ["high_value"]),
-        ]),
-        ("示范公刑立字〔2026〕103号", "王某某非法捕捞案 Illegal fishing case Wang", [
-            ("渔获 Catch", "goods", "85.5", "千克", "冷藏", "3400.00", ["perishable"]),
-        ]),
+        (
+            "示范公刑立字〔2026〕101号",
+            "张某某盗窃案 Theft case Zhang",
+            [
+                ("苹果手机 iPhone", "electronics", "1", "部", "黑色，屏幕有裂痕", "5200.00", ["high_value"]),
+                ("现金 Cash", "cash", "12800", "元", "百元面额 128 张", "12800.00", []),
+            ],
+        ),
+        (
+            "示范公刑立字〔2026〕102号",
+            "李某某诈骗案 Fraud case Li",
+            [
+                ("笔记本电脑 Laptop", "electronics", "1", "台", "银色，序列号 C02XK", "6800.00", []),
+                ("银行卡 Bank cards", "documents", "7", "张", "多家银行", None, []),
+                ("金戒指 Gold rings", "valuables", "30", "枚", "密封袋装", "42000.00", ["high_value"]),
+            ],
+        ),
+        (
+            "示范公刑立字〔2026〕103号",
+            "王某某非法捕捞案 Illegal fishing case Wang",
+            [
+                ("渔获 Catch", "goods", "85.5", "千克", "冷藏", "3400.00", ["perishable"]),
+            ],
+        ),
     ]
     for case_no, title, rows in demo:
         cases.open_case(handler, case_no, title)
-        items.register_items(handler, case_no, [
-            {
-                "name": name, "category": category, "quantity": Decimal(qty), "unit": unit, "description": desc,
-                "estimated_value": Decimal(value) if value else None, "seizure_doc_no": f"扣押决定书 {case_no[-5:]}",
-                "seized_at": seized, "seal_no": f"FT{secrets.randbelow(10**6):06d}", "flags": flags,
-            }
-            for name, category, qty, unit, desc, value, flags in rows
-        ])
-
+        items.register_items(
+            handler,
+            case_no,
+            [
+                {
+                    "name": name,
+                    "category": category,
+                    "quantity": Decimal(qty),
+                    "unit": unit,
+                    "description": desc,
+                    "estimated_value": Decimal(value) if value else None,
+                    "seizure_doc_no": f"扣押决定书 {case_no[-5:]}",
+                    "seized_at": seized,
+                    "seal_no": f"FT{secrets.randbelow(10**6):06d}",
+                    "flags": flags,
+                }
+                for name, category, qty, unit, desc, value, flags in rows
+            ],
+        )

@@ -21,8 +21,18 @@ from custody.services.uow import transactional
 # A seizure time this far ahead of the server clock is a typo, not clock skew.
 FUTURE_TOLERANCE = timedelta(minutes=10)
 RECORD_FIELDS = (
-    "name", "category", "quantity", "unit", "description", "estimated_value", "owner_name",
-    "seizure_doc_no", "seized_at", "seized_by", "seal_no", "flags",
+    "name",
+    "category",
+    "quantity",
+    "unit",
+    "description",
+    "estimated_value",
+    "owner_name",
+    "seizure_doc_no",
+    "seized_at",
+    "seized_by",
+    "seal_no",
+    "flags",
 )
 
 

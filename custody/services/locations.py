@@ -33,7 +33,9 @@ def _check_custom_code(code: str) -> str | None:
 
 
 @transactional
-def create_location(actor: User, *, name: str, kind: str, code: str | None = None, parent: str | None = None) -> Location:
+def create_location(
+    actor: User, *, name: str, kind: str, code: str | None = None, parent: str | None = None
+) -> Location:
     """Raises Forbidden, InvalidInput, NotFound (parent), Duplicate."""
     access.require_role(actor, Role.ADMIN, Role.KEEPER)
     errors: dict[str, list[str]] = {}

@@ -41,7 +41,9 @@ def check_limit(limit: int | None) -> int:
     return limit
 
 
-def keyset_page(stmt: Select[Any], key: ColumnElement[int], key_of: Any, limit: int | None, after: int | None) -> Page[Any]:
+def keyset_page(
+    stmt: Select[Any], key: ColumnElement[int], key_of: Any, limit: int | None, after: int | None
+) -> Page[Any]:
     """Rows of ``stmt`` with ``key`` greater than ``after``, in key order."""
     limit = check_limit(limit)
     if after is not None:

@@ -49,7 +49,9 @@ def add_agency(actor: Actor | User, code: str, name: str, kind: str) -> Agency:
         db.session.flush()
     except IntegrityError as exc:
         raise Duplicate(f"Agency {code} exists", errors={"code": ["Already exists"]}) from exc
-    append(db.session, actor=actor, kind=EntryKind.AGENCY_CREATED, data={"code": code, "name": agency.name, "kind": kind})
+    append(
+        db.session, actor=actor, kind=EntryKind.AGENCY_CREATED, data={"code": code, "name": agency.name, "kind": kind}
+    )
     return agency
 
 

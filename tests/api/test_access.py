@@ -2,11 +2,10 @@
 
 import pytest
 
-from tests.factories import api_item
-
 from custody import clock
 from custody.extensions import db
 from custody.models import Case, CaseHolder
+from tests.factories import api_item
 
 
 @pytest.fixture

@@ -32,7 +32,9 @@ def test_token_from_username_and_password_works_as_bearer(client, make):
 
 def test_wrong_password_unknown_user_and_missing_fields(client, make):
     user = make.user("handler")
-    _problem(client.post("/api/v1/auth/tokens", json={"username": user.username, "password": "nope"}), 401, "unauthorized")
+    _problem(
+        client.post("/api/v1/auth/tokens", json={"username": user.username, "password": "nope"}), 401, "unauthorized"
+    )
     _problem(client.post("/api/v1/auth/tokens", json={"username": "ghost", "password": "nope"}), 401, "unauthorized")
     body = _problem(client.post("/api/v1/auth/tokens", json={"username": user.username}), 422, "invalid_input")
     assert "password" in body["errors"]

@@ -31,7 +31,9 @@ def test_location_rules(api, make):
     dup = client.post("/api/v1/locations", json={"code": "WH-A", "name": "A", "kind": "warehouse"})
     assert dup.status_code == 409
     item_like = codes.new_code(codes.CodeKind.ITEM)
-    assert client.post("/api/v1/locations", json={"code": item_like, "name": "A", "kind": "warehouse"}).status_code == 422
+    assert (
+        client.post("/api/v1/locations", json={"code": item_like, "name": "A", "kind": "warehouse"}).status_code == 422
+    )
     handler = make.user("handler")
     assert api(handler).post("/api/v1/locations", json={"name": "x", "kind": "warehouse"}).status_code == 403
     assert client.get("/api/v1/locations/LNOPE").status_code == 404
@@ -43,7 +45,12 @@ def test_scan_resolves_bare_codes_and_label_urls(api, make):
     item = make.items(handler, make.case(handler), 1)[0]
     place = make.location(keeper)
     client = api(keeper)
-    for raw in (item.code, item.code.lower(), f"http://custody.test/s/{item.code}", f"https://other.host:8443/x/s/{item.code}?q=1"):
+    for raw in (
+        item.code,
+        item.code.lower(),
+        f"http://custody.test/s/{item.code}",
+        f"https://other.host:8443/x/s/{item.code}?q=1",
+    ):
         body = client.get("/api/v1/scan", query_string={"code": raw}).get_json()
         assert body["kind"] == "item" and body["code"] == item.code and body["object"]["code"] == item.code
         assert body["actions"] == ["intake"]
@@ -100,7 +107,9 @@ def test_verify_api_names_the_tampered_entry(api, make):
     make.items(handler, case, 1)
     make.items(handler, case, 1)
     target = api(auditor).get("/api/v1/ledger/head").get_json()["seq"] - 1
-    db.session.execute(text("UPDATE ledger_entries SET body = replace(body, 'Phone', 'Phony') WHERE seq = :s"), {"s": target})
+    db.session.execute(
+        text("UPDATE ledger_entries SET body = replace(body, 'Phone', 'Phony') WHERE seq = :s"), {"s": target}
+    )
     db.session.commit()
     body = api(auditor).post("/api/v1/ledger/verify").get_json()
     assert body["ok"] is False and body["first_bad_seq"] == target and body["reason"] == "hash_mismatch"

@@ -73,7 +73,11 @@ def _tamper(sql, **params):
         ("UPDATE ledger_entries SET actor = 'someone' WHERE seq = :seq", "column_mismatch"),
         ("UPDATE ledger_entries SET kind = 'case.opened' WHERE seq = :seq", "column_mismatch"),
         ("UPDATE ledger_entries SET case_no = 'OTHER' WHERE seq = :seq", "column_mismatch"),
-        ("DELETE FROM ledger_entry_items WHERE seq = :seq AND item_code = (SELECT min(item_code) FROM ledger_entry_items WHERE seq = :seq)", "index_mismatch"),
+        (
+            "DELETE FROM ledger_entry_items WHERE seq = :seq AND item_code = "
+            "(SELECT min(item_code) FROM ledger_entry_items WHERE seq = :seq)",
+            "index_mismatch",
+        ),
         ("UPDATE ledger_entry_items SET prev_seq = 1 WHERE seq = :seq", "index_mismatch"),
     ],
 )
@@ -95,7 +99,11 @@ def test_tampering_with_the_time_column_is_detected(make):
     target = _entries()[-1].seq
     entry = db.session.get(LedgerEntry, target)
     db.session.expire_all()
-    _tamper("UPDATE ledger_entries SET at = :at WHERE seq = :seq", seq=target, at=entry.at.replace(year=2020).replace(tzinfo=None))
+    _tamper(
+        "UPDATE ledger_entries SET at = :at WHERE seq = :seq",
+        seq=target,
+        at=entry.at.replace(year=2020).replace(tzinfo=None),
+    )
     result = verify_chain(db.session)
     assert (result.ok, result.first_bad_seq, result.reason) == (False, target, "column_mismatch")
 
@@ -126,7 +134,11 @@ def test_an_index_row_for_a_foreign_entry_is_detected(make):
     handler = make.user("handler")
     items = make.items(handler, make.case(handler), 1)
     first = _entries()[0].seq
-    _tamper("INSERT INTO ledger_entry_items (seq, item_code, prev_seq) VALUES (:seq, :code, NULL)", seq=first, code=items[0].code)
+    _tamper(
+        "INSERT INTO ledger_entry_items (seq, item_code, prev_seq) VALUES (:seq, :code, NULL)",
+        seq=first,
+        code=items[0].code,
+    )
     result = verify_chain(db.session)
     assert (result.first_bad_seq, result.reason) == (first, "index_mismatch")
 
@@ -139,6 +151,10 @@ def test_a_failed_act_leaves_no_entry(make):
     case = make.case(handler)
     before = db.session.scalar(select(func.count()).select_from(LedgerEntry))
     with pytest.raises(InvalidInput):
-        item_service.register_items(handler, case.case_no, [make.item_row(), make.item_row(seized_at=make.item_row()["seized_at"].replace(year=2999))])
+        item_service.register_items(
+            handler,
+            case.case_no,
+            [make.item_row(), make.item_row(seized_at=make.item_row()["seized_at"].replace(year=2999))],
+        )
     assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == before
     assert verify_chain(db.session).ok
