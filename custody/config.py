@@ -30,6 +30,7 @@ def from_environment(instance_path: str, overrides: dict[str, Any] | None = None
     env = os.environ
     overrides = dict(overrides or {})
     instance = Path(instance_path)
+    instance.mkdir(parents=True, exist_ok=True)  # the default SQLite file and secret key live here
     production = (overrides.get("CUSTODY_ENV") or env.get("CUSTODY_ENV", "development")) == "production"
 
     url = (
@@ -71,7 +72,7 @@ def from_environment(instance_path: str, overrides: dict[str, Any] | None = None
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
-        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_PATH": None,  # smorest's page has an inline script; custody/api/docs.py serves /api/v1/docs
         "OPENAPI_SWAGGER_UI_URL": "/static/vendor/swagger-ui/",
         "JSON_SORT_KEYS": False,
     }

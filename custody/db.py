@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, MetaData, Numeric, String
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 # Named constraints make migrations reviewable and let services map an
@@ -20,6 +20,10 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# Services pass Flask-SQLAlchemy's scoped session where plain SQLAlchemy code expects a Session.
+AnySession = Session | scoped_session[Any]
 
 
 class Base(DeclarativeBase):

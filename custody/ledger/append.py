@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.orm import Session
 
 from custody import clock
+from custody.db import AnySession
 from custody.ledger import canonical
 from custody.ledger.kinds import EntryKind
 from custody.models import LedgerEntry, LedgerEntryItem, LedgerHead, User
@@ -38,7 +38,7 @@ def entry_hash(prev_hash_hex: str, body: str) -> str:
     return hashlib.sha256(bytes.fromhex(prev_hash_hex) + body.encode()).hexdigest()
 
 
-def _previous_seqs(session: Session, codes: list[str]) -> dict[str, int]:
+def _previous_seqs(session: AnySession, codes: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for start in range(0, len(codes), _CHUNK):
         chunk = codes[start : start + _CHUNK]
@@ -52,7 +52,7 @@ def _previous_seqs(session: Session, codes: list[str]) -> dict[str, int]:
 
 
 def append(
-    session: Session,
+    session: AnySession,
     *,
     actor: Actor | User,
     kind: EntryKind,

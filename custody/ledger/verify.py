@@ -9,14 +9,14 @@ without parsing JSON.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import String, select, type_coerce
-from sqlalchemy.orm import Session
 
+from custody.db import AnySession
 from custody.ledger import canonical
 from custody.models import LedgerEntry, LedgerEntryItem, LedgerHead
 from custody.models.ledger import ZERO_HASH
@@ -46,7 +46,9 @@ def _at_text(raw: Any) -> str:
     return text[:10] + "T" + text[11:] + "Z" if len(text) == 26 else text
 
 
-def _index_groups(session: Session, upto: int, batch: int) -> Iterator[tuple[int, list[tuple[str, int | None]]]]:
+def _index_groups(
+    session: AnySession, upto: int, batch: int
+) -> Generator[tuple[int, list[tuple[str, int | None]]], None, None]:
     # Options on the statement, not the connection: Connection.execution_options() changes the
     # session's connection for every later statement.
     rows = session.connection().execute(
@@ -70,13 +72,20 @@ def _index_groups(session: Session, upto: int, batch: int) -> Iterator[tuple[int
         rows.close()  # a server-side cursor on PostgreSQL
 
 
-def verify_chain(session: Session, *, batch: int = 10000) -> VerifyResult:
+def verify_chain(session: AnySession, *, batch: int = 10000) -> VerifyResult:
     """Check every entry up to the head: sequence, link, hash, columns and index."""
     head = session.execute(select(LedgerHead.seq, LedgerHead.hash).where(LedgerHead.id == 1)).one()
     entries = session.connection().execute(
         select(
-            E.seq, type_coerce(E.at, String).label("at"), E.kind, E.actor, E.agency,
-            E.case_no, E.body, E.prev_hash, E.hash,
+            E.seq,
+            type_coerce(E.at, String).label("at"),
+            E.kind,
+            E.actor,
+            E.agency,
+            E.case_no,
+            E.body,
+            E.prev_hash,
+            E.hash,
         )
         .order_by(E.seq)
         .execution_options(stream_results=True, yield_per=batch)
@@ -90,9 +99,16 @@ def verify_chain(session: Session, *, batch: int = 10000) -> VerifyResult:
         entries.close()
 
 
-def _check(entries: Any, index: Iterator[tuple[int, list[tuple[str, int | None]]]], upto: int, head_hash: str) -> VerifyResult:
+def _check(
+    entries: Any, index: Iterator[tuple[int, list[tuple[str, int | None]]]], upto: int, head_hash: str
+) -> VerifyResult:
     pending = next(index, None)
-    sha256, head_of, kind_tail_of, items_text = hashlib.sha256, canonical.head, canonical.kind_tail, canonical.items_text
+    sha256, head_of, kind_tail_of, items_text = (
+        hashlib.sha256,
+        canonical.head,
+        canonical.kind_tail,
+        canonical.items_text,
+    )
     expected, last_hash, checked = 1, ZERO_HASH, 0
 
     def bad(seq: int, reason: str) -> VerifyResult:

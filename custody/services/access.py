@@ -9,8 +9,8 @@ that a 404 never reveals that a case exists.
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, exists, select, true
-from sqlalchemy.orm import Session
 
+from custody.db import AnySession
 from custody.errors import Forbidden, NotFound, WrongAgency
 from custody.models import AgencyKind, Case, CaseHolder, Item, LedgerEntry, LedgerEntryItem, Role, User
 
@@ -49,7 +49,7 @@ def entry_filter(user: User) -> ColumnElement[bool]:
     return visible
 
 
-def visible_case(session: Session, user: User, case_no: str) -> Case:
+def visible_case(session: AnySession, user: User, case_no: str) -> Case:
     """Raises NotFound for a case that does not exist or that the user may not see."""
     case = session.scalars(select(Case).where(Case.case_no == case_no, case_filter(user))).one_or_none()
     if case is None:
@@ -57,7 +57,7 @@ def visible_case(session: Session, user: User, case_no: str) -> Case:
     return case
 
 
-def visible_item(session: Session, user: User, code: str) -> Item:
+def visible_item(session: AnySession, user: User, code: str) -> Item:
     item = session.scalars(select(Item).where(Item.code == code, item_filter(user))).one_or_none()
     if item is None:
         raise NotFound(f"No item {code}")

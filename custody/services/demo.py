@@ -89,7 +89,7 @@ def _warehouse(keeper: User) -> None:
 
 def _cases(handler: User) -> None:
     seized = clock.now() - timedelta(hours=3)
-    demo = [
+    demo: list[tuple[str, str, list[tuple[str, str, str, str, str, str | None, list[str]]]]] = [
         (
             "示范公刑立字〔2026〕101号",
             "张某某盗窃案 Theft case Zhang",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from custody.errors import InvalidInput
 from custody.extensions import db
@@ -42,7 +43,11 @@ def check_limit(limit: int | None) -> int:
 
 
 def keyset_page(
-    stmt: Select[Any], key: ColumnElement[int], key_of: Any, limit: int | None, after: int | None
+    stmt: Select[Any],
+    key: ColumnElement[int] | InstrumentedAttribute[int],
+    key_of: Any,
+    limit: int | None,
+    after: int | None,
 ) -> Page[Any]:
     """Rows of ``stmt`` with ``key`` greater than ``after``, in key order."""
     limit = check_limit(limit)
