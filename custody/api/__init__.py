@@ -13,14 +13,18 @@ PUBLIC = ("/api/v1/auth/tokens", "/api/v1/openapi.json", "/api/v1/docs")
 
 
 def register_api(app: Flask) -> None:
-    from custody.api import cases, identity, items, ledger, places
+    from custody.api import cases, docs, identity, items, ledger, places
 
-    api.init_app(app, spec_kwargs={"info": {"description": "Custody ledger for cross-agency seized-property centres. See API.md."}})
+    api.init_app(
+        app,
+        spec_kwargs={"info": {"description": "Custody ledger for cross-agency seized-property centres. See API.md."}},
+    )
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": "session"})
     api.spec.options["security"] = [{"bearer": []}, {"session": []}]
     for module in (identity, cases, items, places, ledger):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
+    app.register_blueprint(docs.bp)  # /api/v1/docs: Swagger UI without inline script
 
     @app.before_request
     def _require_login() -> None:

@@ -49,8 +49,24 @@ def entry_filter(user: User) -> ColumnElement[bool]:
     return visible
 
 
+def storable(text: str) -> bool:
+    """False for text no database row can hold (NUL, lone surrogates): such a lookup finds nothing.
+
+    PostgreSQL refuses NUL in text outright, so asking would be a 500, not a 404.
+    """
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def visible_case(session: AnySession, user: User, case_no: str) -> Case:
     """Raises NotFound for a case that does not exist or that the user may not see."""
+    if not storable(case_no):
+        raise NotFound("No such case")
     case = session.scalars(select(Case).where(Case.case_no == case_no, case_filter(user))).one_or_none()
     if case is None:
         raise NotFound(f"No case {case_no}")
@@ -58,6 +74,8 @@ def visible_case(session: AnySession, user: User, case_no: str) -> Case:
 
 
 def visible_item(session: AnySession, user: User, code: str) -> Item:
+    if not storable(code):
+        raise NotFound("No such item")
     item = session.scalars(select(Item).where(Item.code == code, item_filter(user))).one_or_none()
     if item is None:
         raise NotFound(f"No item {code}")

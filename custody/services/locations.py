@@ -74,8 +74,16 @@ def create_location(
     return location
 
 
+def find(code: str) -> Location | None:
+    """The location with this code; any text that cannot be a location code finds nothing."""
+    code = code.strip().upper()
+    if not CUSTOM_CODE.match(code):
+        return None
+    return db.session.scalars(select(Location).where(Location.code == code)).one_or_none()
+
+
 def get_location(code: str) -> Location:
-    location = db.session.scalars(select(Location).where(Location.code == code.strip().upper())).one_or_none()
+    location = find(code)
     if location is None:
         raise NotFound(f"No location {code}")
     return location

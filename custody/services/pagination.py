@@ -29,7 +29,7 @@ def parse_cursor(cursor: str | None) -> int | None:
         value = int(str(cursor))
     except ValueError:
         raise InvalidInput("Bad cursor", errors={"cursor": ["Not a cursor from this API"]}) from None
-    if value < 0:
+    if not 0 <= value < 2**63:  # a database integer; larger would overflow the driver
         raise InvalidInput("Bad cursor", errors={"cursor": ["Not a cursor from this API"]})
     return value
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-
 from custody import codes
 from custody.errors import BadCheckCharacter, MalformedCode, NotFound, UnknownCode
 from custody.extensions import db
 from custody.models import Item, ItemStatus, Location, Role, User
-from custody.services import access
+from custody.services import access, locations
 
 
 @dataclass(frozen=True)
@@ -31,10 +29,6 @@ def item_actions(user: User, item: Item) -> list[str]:
     return actions
 
 
-def _location(code: str) -> Location | None:
-    return db.session.scalars(select(Location).where(Location.code == code)).one_or_none()
-
-
 def resolve(user: User, raw: str) -> Scan:
     """Raises MalformedCode, BadCheckCharacter, UnknownCode (also for objects the user may not see)."""
     text = codes.extract(raw or "")
@@ -42,7 +36,7 @@ def resolve(user: User, raw: str) -> Scan:
         parsed = codes.parse(text)
     except (MalformedCode, BadCheckCharacter):
         # A centre's own shelf codes carry no check character.
-        custom = _location(text.upper()) if text else None
+        custom = locations.find(text) if text else None
         if custom is not None:
             return Scan("location", custom.code, custom, _location_actions(user))
         raise
@@ -53,7 +47,7 @@ def resolve(user: User, raw: str) -> Scan:
             raise UnknownCode(f"No item {parsed.code}") from None
         return Scan("item", item.code, item, item_actions(user, item))
     if parsed.kind is codes.CodeKind.LOCATION:
-        location = _location(parsed.code)
+        location = locations.find(parsed.code)
         if location is None:
             raise UnknownCode(f"No location {parsed.code}")
         return Scan("location", location.code, location, _location_actions(user))

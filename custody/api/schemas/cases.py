@@ -1,29 +1,34 @@
 from marshmallow import Schema, fields, validate
 
-from custody.api.schemas.common import PageQuerySchema, UTCDateTime, page_schema
+from custody.api.schemas.common import PageQuerySchema, Text, UTCDateTime, page_schema
 from custody.models import Stage
 
 
 class CaseCreateSchema(Schema):
-    case_no = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    summary = fields.String(allow_none=True, validate=validate.Length(max=5000))
+    case_no = Text(required=True, validate=validate.Length(min=1, max=64))
+    title = Text(required=True, validate=validate.Length(min=1, max=300))
+    summary = Text(allow_none=True, validate=validate.Length(max=5000))
 
 
 class CaseSchema(Schema):
     case_no = fields.String()
     title = fields.String()
     summary = fields.String(allow_none=True)
-    stage = fields.String()
-    agency = fields.Function(lambda case: case.agency.code)
-    holders = fields.Function(lambda case: [h.agency.code for h in case.holders])
+    stage = fields.String(metadata={"enum": list(Stage)})
+    agency = fields.Function(
+        lambda case: case.agency.code, metadata={"type": "string", "description": "Code of the agency holding it now"}
+    )
+    holders = fields.Function(
+        lambda case: [h.agency.code for h in case.holders],
+        metadata={"type": "array", "items": {"type": "string"}, "description": "Agency codes, first holder first"},
+    )
     item_count = fields.Integer()
     opened_at = UTCDateTime()
 
 
 class CaseQuerySchema(PageQuerySchema):
-    stage = fields.String(validate=validate.OneOf(list(Stage)))
-    agency = fields.String()
+    stage = Text(validate=validate.OneOf(list(Stage)))
+    agency = Text()
 
 
 CasePageSchema = page_schema(CaseSchema, "CasePage")

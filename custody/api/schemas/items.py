@@ -5,7 +5,15 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from custody.api.schemas.common import PageQuerySchema, UTCDateTime, page_schema, utc_z
+from custody.api.schemas.common import (
+    AwareDateTime,
+    DecimalInput,
+    PageQuerySchema,
+    Text,
+    UTCDateTime,
+    page_schema,
+    utc_z,
+)
 from custody.models import Category, Flag, Item, ItemStatus
 from custody.services.items import plain_quantity
 
@@ -15,31 +23,46 @@ MAX_VALUE = Decimal("1e13")
 
 def _text(max_length: int, required: bool = False) -> fields.String:
     if required:
-        return fields.String(required=True, validate=validate.Length(min=1, max=max_length))
-    return fields.String(allow_none=True, validate=validate.Length(max=max_length))
+        return Text(required=True, validate=validate.Length(min=1, max=max_length))
+    return Text(allow_none=True, validate=validate.Length(max=max_length))
 
 
 class ItemCreateSchema(Schema):
     """One item to register. Shared by the API and the web form, so both refuse the same rows."""
 
     name = _text(300, required=True)
-    category = fields.String(required=True, validate=validate.OneOf(list(Category)))
-    quantity = fields.Decimal(
-        required=True, validate=validate.Range(min=0, min_inclusive=False, max=MAX_QUANTITY), places=3
+    category = Text(required=True, validate=validate.OneOf(list(Category)))
+    quantity = DecimalInput(
+        required=True,
+        places=3,
+        minimum=Decimal(0),
+        exclusive_minimum=True,
+        maximum=MAX_QUANTITY,
+        metadata={"description": "Positive, up to 3 decimal places: a number or a decimal string"},
     )
     unit = _text(20, required=True)
     description = _text(5000)
-    estimated_value = fields.Decimal(allow_none=True, places=2, validate=validate.Range(min=0, max=MAX_VALUE))
+    estimated_value = DecimalInput(
+        allow_none=True,
+        places=2,
+        minimum=Decimal(0),
+        maximum=MAX_VALUE,
+        metadata={"description": "Money (CNY), 2 decimal places: a number or a decimal string"},
+    )
     owner_name = _text(200)
     seizure_doc_no = _text(100, required=True)
-    seized_at = fields.AwareDateTime(required=True, format="iso")
+    seized_at = AwareDateTime(
+        required=True, format="iso", metadata={"description": "ISO 8601 with an offset, e.g. 2026-01-02T08:00:00+08:00"}
+    )
     seized_by = _text(200)
     seal_no = _text(64)
-    flags = fields.List(fields.String(validate=validate.OneOf(list(Flag))), load_default=list)
+    flags = fields.List(Text(validate=validate.OneOf(list(Flag))), load_default=list)
 
     @validates_schema
     def _strings_not_blank(self, data: dict[str, Any], **_: Any) -> None:
-        errors = {k: ["Must not be blank"] for k in ("name", "unit", "seizure_doc_no") if k in data and not data[k].strip()}
+        errors = {
+            k: ["Must not be blank"] for k in ("name", "unit", "seizure_doc_no") if k in data and not data[k].strip()
+        }
         if errors:
             raise ValidationError(errors)
 
@@ -61,33 +84,43 @@ def _decimal_text(value: Decimal | None) -> str | None:
     return None if value is None else format(value, "f")
 
 
+_STRING = {"type": "string"}
+_NULLABLE_STRING = {"type": "string", "nullable": True}
+
+
 class ItemSchema(Schema):
     code = fields.String()
-    case_no = fields.Function(lambda item: item.case.case_no)
+    case_no = fields.Function(lambda item: item.case.case_no, metadata=_STRING)
     name = fields.String()
-    category = fields.String()
-    quantity = fields.Function(lambda item: format(plain_quantity(item.quantity), "f"))
+    category = fields.String(metadata={"enum": list(Category)})
+    quantity = fields.Function(
+        lambda item: format(plain_quantity(item.quantity), "f"), metadata={**_STRING, "example": "1.5"}
+    )
     unit = fields.String()
     description = fields.String(allow_none=True)
-    estimated_value = fields.Function(lambda item: _decimal_text(item.estimated_value))
+    estimated_value = fields.Function(
+        lambda item: _decimal_text(item.estimated_value), metadata={**_NULLABLE_STRING, "example": "1280.50"}
+    )
     owner_name = fields.String(allow_none=True)
     seizure_doc_no = fields.String()
     seized_at = UTCDateTime()
     seized_by = fields.String(allow_none=True)
     seal_no = fields.String(allow_none=True)
-    flags = fields.List(fields.String())
-    status = fields.String()
-    location = fields.Function(lambda item: item.location.code if item.location else None)
-    custodian = fields.Function(lambda item: item.custodian.code)
+    flags = fields.List(fields.String(metadata={"enum": list(Flag)}))
+    status = fields.String(metadata={"enum": list(ItemStatus)})
+    location = fields.Function(lambda item: item.location.code if item.location else None, metadata=_NULLABLE_STRING)
+    custodian = fields.Function(
+        lambda item: item.custodian.code, metadata={**_STRING, "description": "Code of the agency holding it"}
+    )
     late_intake = fields.Boolean()
     registered_at = UTCDateTime()
 
 
 class ItemQuerySchema(PageQuerySchema):
-    case_no = fields.String()
-    status = fields.String(validate=validate.OneOf(list(ItemStatus)))
-    location = fields.String()
-    custodian = fields.String()
+    case_no = Text()
+    status = Text(validate=validate.OneOf(list(ItemStatus)))
+    location = Text()
+    custodian = Text()
 
 
 ItemPageSchema = page_schema(ItemSchema, "ItemPage")
@@ -98,4 +131,12 @@ def item_json(item: Item) -> dict[str, Any]:
     return ItemSchema().dump(item)
 
 
-__all__ = ["ItemBatchSchema", "ItemCreateSchema", "ItemListSchema", "ItemPageSchema", "ItemQuerySchema", "ItemSchema", "utc_z"]
+__all__ = [
+    "ItemBatchSchema",
+    "ItemCreateSchema",
+    "ItemListSchema",
+    "ItemPageSchema",
+    "ItemQuerySchema",
+    "ItemSchema",
+    "utc_z",
+]

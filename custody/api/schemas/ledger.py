@@ -5,7 +5,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from custody.api.schemas.common import page_schema
+from custody.api.schemas.common import CURSOR, MAX_SEQ, Text, page_schema
 from custody.models import LedgerEntry
 
 
@@ -20,21 +20,25 @@ def _body(entry: LedgerEntry) -> dict[str, Any]:
 
 class EntrySchema(Schema):
     seq = fields.Integer()
-    at = fields.Function(lambda e: _body(e)["at"])
+    at = fields.Function(lambda e: _body(e)["at"], metadata={"type": "string", "format": "date-time"})
     kind = fields.String()
     actor = fields.String()
     agency = fields.String()
     case_no = fields.String(allow_none=True)
-    items = fields.Function(lambda e: [i["code"] for i in _body(e)["items"]])
-    data = fields.Function(lambda e: _body(e)["data"])
+    items = fields.Function(
+        lambda e: [i["code"] for i in _body(e)["items"]], metadata={"type": "array", "items": {"type": "string"}}
+    )
+    data = fields.Function(lambda e: _body(e)["data"], metadata={"type": "object"})
     prev_hash = fields.String()
     hash = fields.String()
     body = fields.String()
 
 
 class EntryQuerySchema(Schema):
-    after = fields.Integer(validate=validate.Range(min=0))
-    cursor = fields.String()
+    after = fields.Integer(
+        validate=validate.Range(min=0, max=MAX_SEQ), metadata={"description": "Entries with a greater seq (0: all)"}
+    )
+    cursor = Text(validate=CURSOR, metadata={"description": "The `next` of the page before"})
     limit = fields.Integer(validate=validate.Range(min=1, max=1000))
 
 

@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields
 
-from custody.api.schemas.common import UTCDateTime
+from custody.api.schemas.common import Text, UTCDateTime
 
 
 class AgencySchema(Schema):
@@ -13,12 +13,12 @@ class MeSchema(Schema):
     username = fields.String()
     name = fields.String()
     agency = fields.Nested(AgencySchema)
-    roles = fields.Function(lambda user: sorted(user.roles))
+    roles = fields.Function(lambda user: sorted(user.roles), metadata={"type": "array", "items": {"type": "string"}})
 
 
 class TokenRequestSchema(Schema):
-    username = fields.String(required=True)
-    password = fields.String(required=True, load_only=True)
+    username = Text(required=True)
+    password = Text(required=True, load_only=True)
 
 
 class TokenSchema(Schema):
