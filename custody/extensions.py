@@ -9,7 +9,9 @@ from flask_wtf.csrf import CSRFProtect
 from custody.db import Base
 from custody.login import CustodyLoginManager
 
-db = SQLAlchemy(model_class=Base)
+# Objects keep their state after a commit: a handler serialises what the service just wrote, and
+# expiring it would reload every row one SELECT at a time (10,000 items: minutes instead of seconds).
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = CustodyLoginManager()
 csrf = CSRFProtect()
