@@ -17,6 +17,16 @@ def entries(user: User, *, after: int | None = None, limit: int | None = None) -
     return keyset_page(stmt, LedgerEntry.seq, lambda e: e.seq, limit, after)
 
 
+def case_entries(user: User, case_no: str, *, after: int | None = None, limit: int | None = None) -> Page[LedgerEntry]:
+    """A case's own entries (opening, registrations, later handovers), oldest first.
+
+    Raises NotFound when the user may not see the case. Uses ix_ledger_entries_case_no_seq.
+    """
+    case = access.visible_case(db.session, user, case_no)
+    stmt = select(LedgerEntry).where(LedgerEntry.case_no == case.case_no, access.entry_filter(user))
+    return keyset_page(stmt, LedgerEntry.seq, lambda e: e.seq, limit, after)
+
+
 def head() -> LedgerHead:
     return db.session.scalars(select(LedgerHead).where(LedgerHead.id == 1)).one()
 

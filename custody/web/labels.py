@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from custody.services.items import plain_quantity
+from custody.web.format import quantity
 
 STAGES = {
     "investigation": _l("Investigation"),
@@ -48,7 +47,21 @@ ENTRY_KINDS = {
     "user.created": _l("User created"),
     "location.created": _l("Location created"),
     "case.opened": _l("Case opened"),
-    "item.registered": _l("Registered"),
+    "item.registered": _l("Items registered"),
+}
+AGENCY_KINDS = {
+    "police": _l("Police"),
+    "procuratorate": _l("Procuratorate"),
+    "court": _l("Court"),
+    "centre": _l("Custody centre"),
+    "supervision": _l("Supervision"),
+}
+ROLES = {
+    "handler": _l("Case handler"),
+    "approver": _l("Approver"),
+    "keeper": _l("Keeper"),
+    "auditor": _l("Auditor"),
+    "admin": _l("Administrator"),
 }
 LOCATION_KINDS = {"warehouse": _l("Warehouse"), "zone": _l("Zone"), "shelf": _l("Shelf"), "bin": _l("Bin")}
 FIELDS = {
@@ -63,6 +76,12 @@ FIELDS = {
     "estimated_value": _l("Estimated value (CNY)"),
     "description": _l("Description"),
     "flags": _l("Flags"),
+    "seized_by": _l("Seized by"),
+    "case_no": _l("Case number"),
+    "title": _l("Title"),
+    "summary": _l("Summary"),
+    "items": _l("Items"),
+    "_row": _l("Row"),
 }
 
 
@@ -81,5 +100,7 @@ def register(app: Flask) -> None:
             "entry_label": _label(ENTRY_KINDS),
             "location_kind_label": _label(LOCATION_KINDS),
             "field_label": _label(FIELDS),
-            "quantity": lambda q: format(plain_quantity(Decimal(q)), "f"),
+            "agency_kind_label": _label(AGENCY_KINDS),
+            "role_label": _label(ROLES),
+            "quantity": quantity,
         }

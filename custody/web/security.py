@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, redirect, request, url_for
+from flask import Flask, flash, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -20,6 +21,8 @@ def init_login(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "web.login"
     login_manager.session_protection = "strong"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
 
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:
@@ -41,6 +44,8 @@ def init_login(app: Flask) -> None:
     def _unauthorized() -> Response:
         if request.path.startswith("/api/"):
             raise Unauthorized()
+        if request.path != "/":  # opening the start page needs no explanation
+            flash(str(login_manager.login_message), login_manager.login_message_category)
         return redirect(url_for("web.login", next=request.full_path if request.query_string else request.path))
 
     @app.before_request

@@ -1,39 +1,49 @@
-"""Pages. Thin: parse the request, call one service, render."""
+"""Pages. Thin: parse the request, call one service, render.
+
+Errors raised by services reach the user in their language through
+``custody.web.messages``; a refused form comes back with what was typed.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
 from custody.api.schemas.items import ItemCreateSchema
 from custody.errors import DomainError, InvalidInput, NotFound
-from custody.models import Category, Flag, Item, Role
-from custody.services import auth, cases, items, locations, scanning
+from custody.models import Category, Flag, Item, ItemStatus, Role
+from custody.services import auth, cases, items, ledger_view, locations, scanning
+from custody.web import rows, timeline
 from custody.web.forms import CaseForm, LoginForm
 from custody.web.i18n import LANGUAGES
+from custody.web.messages import describe, field_errors
 from custody.web.security import safe_next
 
 bp = Blueprint("web", __name__)
-ROW_FIELDS = ("name", "category", "quantity", "unit", "seal_no", "seizure_doc_no", "seized_at", "owner_name",
-              "estimated_value", "description")
+LIST_LIMIT = 1000
 
 
-def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    if value is None:
-        return ""
-    return value.astimezone(ZoneInfo(current_app.config["CUSTODY_TIMEZONE"])).strftime(fmt)
+@bp.before_request
+def _refuse_nul() -> None:
+    """No code, number or field of ours contains NUL, and PostgreSQL refuses it in text (a 500), so stop it here."""
+    if "\x00" in request.path:
+        abort(404)
+    if any("\x00" in v for source in (request.args, request.form) for _key, vs in source.lists() for v in vs):
+        abort(400)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Response | str:
     """Sign in with username and password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("web.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
         try:
@@ -48,14 +58,15 @@ def login() -> Response | str:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
-    """Sign out."""
+    """Sign out (POST with a CSRF token, so another site cannot sign a keeper out)."""
     logout_user()
+    flash(_("You have signed out."), "ok")
     return redirect(url_for("web.login"))
 
 
 @bp.route("/lang/<code>", methods=["POST"])
 def set_language(code: str) -> Response:
-    """Remember the chosen language for this browser."""
+    """Remember the chosen language for this browser, then go back to the page it was chosen on."""
     if code in LANGUAGES:
         session["lang"] = code
     return redirect(safe_next(request.form.get("next")) or url_for("web.dashboard"))
@@ -64,9 +75,20 @@ def set_language(code: str) -> Response:
 @bp.route("/")
 @login_required
 def dashboard() -> str:
-    """The cases the user may see."""
-    page = cases.list_cases(current_user, limit=200)
-    return render_template("dashboard.html", cases=page.items, can_open=current_user.has_role(Role.HANDLER))
+    """The cases the user may see; for keepers, what waits for intake."""
+    visible = cases.list_cases(current_user, limit=200)
+    waiting = None
+    if current_user.has_role(Role.KEEPER):
+        waiting = items.list_items(current_user, status=ItemStatus.REGISTERED, limit=100)
+    return render_template(
+        "dashboard.html",
+        cases=visible.items,
+        more_cases=visible.next is not None,
+        waiting=waiting.items if waiting else None,
+        more_waiting=bool(waiting and waiting.next),
+        roots=locations.roots() if current_user.has_role(Role.KEEPER) else [],
+        can_open=current_user.has_role(Role.HANDLER),
+    )
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])
@@ -77,71 +99,83 @@ def new_case() -> Response | str:
     if form.validate_on_submit():
         try:
             case = cases.open_case(current_user, form.case_no.data or "", form.title.data or "", form.summary.data)
-        except InvalidInput as error:
-            for field, messages in (error.errors or {}).items():
-                getattr(form, field).errors = list(messages)
         except DomainError as error:
-            flash(error.detail, "error")
+            shown = False
+            for name, messages in field_errors(error.errors).items():
+                if name in form:
+                    form[name].errors = list(messages)
+                    shown = True
+            if not shown or not isinstance(error, InvalidInput):
+                flash(describe(error), "error")
         else:
+            flash(_("Case %(case_no)s opened. Register its items below.", case_no=case.case_no), "ok")
             return redirect(url_for("web.case", case_no=case.case_no))
     return render_template("case_new.html", form=form)
-
-
-def rows_from_form(form: Any) -> list[dict[str, Any]]:
-    """The non-empty item rows of the registration form, as the API would receive them."""
-    tz = ZoneInfo(current_app.config["CUSTODY_TIMEZONE"])
-    rows = []
-    count = int(form.get("row_count", "0") or 0)
-    for i in range(min(count, 200)):
-        row = {f: (form.get(f"rows-{i}-{f}") or "").strip() for f in ROW_FIELDS}
-        if not any(row.values()):
-            continue
-        row["flags"] = form.getlist(f"rows-{i}-flags")
-        if row["seized_at"]:
-            try:  # a datetime-local field has no offset: it is the centre's local time
-                row["seized_at"] = datetime.fromisoformat(row["seized_at"]).replace(tzinfo=tz).isoformat()
-            except ValueError:
-                pass  # the schema reports it
-        for optional in ("estimated_value", "seal_no", "owner_name", "description"):
-            if not row[optional]:
-                row[optional] = None
-        rows.append(row)
-    return rows
 
 
 @bp.route("/cases/<path:case_no>", methods=["GET", "POST"])
 @login_required
 def case(case_no: str) -> Response | str:
-    """A case, its items, and the form that registers several items at once."""
+    """A case, its items, its history, and the form that registers several items at once."""
     the_case = cases.get_case(current_user, case_no)
-    rows: list[dict[str, Any]] = []
-    row_errors: dict[str, Any] = {}
-    if request.method == "POST":
-        rows = rows_from_form(request.form)
-        try:
-            data = ItemCreateSchema(many=True).load(rows)
-            if not data:
-                raise InvalidInput(_("Fill in at least one item."))
-            created = items.register_items(current_user, case_no, data)
-        except ValidationError as error:
-            row_errors = {str(k): v for k, v in error.messages.items()}  # type: ignore[union-attr]
-        except InvalidInput as error:
-            row_errors = error.errors or {}
-            if not row_errors:
-                flash(error.detail, "error")
-        except DomainError as error:
-            flash(error.detail, "error")
-        else:
-            flash(_("%(n)d item(s) registered.", n=len(created)), "ok")
-            return redirect(url_for("web.case", case_no=case_no))
-        if row_errors:
-            flash(_("Nothing was saved: correct the rows marked below."), "error")
-    case_items = items.list_items(current_user, case_no=the_case.case_no, limit=1000).items
     can_register = current_user.has_role(Role.HANDLER) and the_case.agency_id == current_user.agency_id
+    form_rows = rows.blank_rows()
+    row_errors: dict[int, dict[str, list[str]]] = {}
+    if request.method == "POST":
+        form_rows = rows.parse(request.form)
+        if "add_row" in request.form:  # the no-JavaScript way to get another row
+            form_rows = rows.with_new_row(form_rows)
+        else:
+            outcome = _register(the_case.case_no, form_rows)
+            if isinstance(outcome, Response):
+                return outcome
+            row_errors = outcome
+    listed = items.list_items(current_user, case_no=the_case.case_no, limit=LIST_LIMIT)
+    history = ledger_view.case_entries(current_user, the_case.case_no, limit=200)
+    entries, more_entries = list(history.items), history.next is not None
     return render_template(
-        "case.html", case=the_case, items=case_items, can_register=can_register, rows=rows or [{}],
-        row_errors=row_errors, categories=list(Category), flags=list(Flag),
+        "case.html",
+        case=the_case,
+        items=listed.items,
+        more_items=listed.next is not None,
+        entries=timeline.build(entries),
+        more_entries=more_entries,
+        can_register=can_register,
+        rows=rows.padded(form_rows),
+        row_errors=row_errors,
+        first_error=rows.first_error(row_errors),
+        max_rows=rows.MAX_ROWS,
+        categories=list(Category),
+        flags=list(Flag),
     )
+
+
+def _register(case_no: str, form_rows: list[rows.FormRow]) -> Response | dict[int, dict[str, list[str]]]:
+    """Validate every filled row like the API does, then register them all in one act, or none."""
+    if rows.row_count(request.form) > rows.MAX_ROWS:
+        flash(_("At most %(n)d rows at once.", n=rows.MAX_ROWS), "error")
+        return {}
+    positions = rows.filled_positions(form_rows)
+    if not positions:
+        flash(_("Fill in at least one item."), "error")
+        return {}
+    tz = ZoneInfo(current_app.config["CUSTODY_TIMEZONE"])
+    try:
+        data = ItemCreateSchema(many=True).load([form_rows[i].as_input(tz) for i in positions])
+        created = items.register_items(current_user, case_no, data)
+    except ValidationError as error:
+        messages: Any = error.messages
+        errors = rows.errors_by_row(messages if isinstance(messages, dict) else {"items": messages}, positions)
+    except InvalidInput as error:
+        errors = rows.errors_by_row(error.errors or {"items": [error.detail]}, positions)
+    except DomainError as error:
+        flash(describe(error), "error")
+        return {}
+    else:
+        flash(ngettext("%(num)d item registered.", "%(num)d items registered.", len(created)), "ok")
+        return redirect(url_for("web.case", case_no=case_no) + "#items")
+    flash(_("Nothing was saved: correct the rows marked below."), "error")
+    return errors
 
 
 @bp.route("/items/<code>")
@@ -149,16 +183,36 @@ def case(case_no: str) -> Response | str:
 def item(code: str) -> str:
     """An item's record and its custody timeline."""
     the_item, entries = items.item_history(current_user, code)
-    return render_template("item.html", item=the_item, entries=entries)
+    return render_template(
+        "item.html",
+        item=the_item,
+        entries=timeline.build(entries, focus=the_item.code),
+        case_visible=_case_visible(the_item.case.case_no),
+    )
+
+
+def _case_visible(case_no: str) -> bool:
+    """Keepers see the items in the centre but not every case's file: link the case only when it opens."""
+    try:
+        cases.get_case(current_user, case_no)
+    except NotFound:
+        return False
+    return True
 
 
 @bp.route("/locations/<code>")
 @login_required
 def location(code: str) -> str:
-    """A location, what it contains and how many items are on it."""
+    """A location, what it contains and the items on it that the user may see."""
     place = locations.get_location(code)
+    here = items.list_items(current_user, location=place.code, limit=LIST_LIMIT)
     return render_template(
-        "location.html", location=place, children=locations.children(place), count=locations.item_count(place)
+        "location.html",
+        location=place,
+        children=locations.children(place),
+        count=locations.item_count(place),
+        items=here.items,
+        more_items=here.next is not None,
     )
 
 
@@ -166,13 +220,13 @@ def location(code: str) -> str:
 @login_required
 def scan() -> Response | str:
     """Type or scan a code (a wedge scanner types it and presses Enter) to open it."""
-    raw = request.args.get("code", "")
+    raw = request.args.get("code", "").strip()
     if raw:
         try:
             return redirect(_page_of(scanning.resolve(current_user, raw)))
         except DomainError as error:
-            flash(error.detail, "error")
-    return render_template("scan.html", last=raw)
+            flash(describe(error), "error")
+    return render_template("scan.html", last=raw[:200])
 
 
 @bp.route("/s/<code>")

@@ -158,3 +158,17 @@ def test_a_failed_act_leaves_no_entry(make):
         )
     assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == before
     assert verify_chain(db.session).ok
+
+
+def test_case_entries_are_the_cases_own_acts_and_scoped(make):
+    from custody.errors import NotFound
+    from custody.services import ledger_view
+
+    handler = make.user("handler")
+    case = make.case(handler)
+    make.items(handler, case, 2)
+    make.items(handler, make.case(handler), 1)  # another case's act
+    page = ledger_view.case_entries(handler, case.case_no)
+    assert [e.kind for e in page.items] == ["case.opened", "item.registered"] and page.next is None
+    with pytest.raises(NotFound):
+        ledger_view.case_entries(make.user("handler", kind="court"), case.case_no)

@@ -33,12 +33,10 @@ def test_environment_variables_are_read(tmp_path, monkeypatch):
 
 def test_a_dict_overrides_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("CUSTODY_DATABASE_URL", "sqlite:///env.db")
-    assert from_environment(str(tmp_path), {"CUSTODY_DATABASE_URL": "sqlite:///dict.db"})["SQLALCHEMY_DATABASE_URI"] == (
-        "sqlite:///dict.db"
-    )
-    assert from_environment(str(tmp_path), {"SQLALCHEMY_DATABASE_URI": "sqlite:///x.db"})["SQLALCHEMY_DATABASE_URI"] == (
-        "sqlite:///x.db"
-    )
+    by_custody_name = from_environment(str(tmp_path), {"CUSTODY_DATABASE_URL": "sqlite:///dict.db"})
+    assert by_custody_name["SQLALCHEMY_DATABASE_URI"] == "sqlite:///dict.db"
+    by_flask_name = from_environment(str(tmp_path), {"SQLALCHEMY_DATABASE_URI": "sqlite:///x.db"})
+    assert by_flask_name["SQLALCHEMY_DATABASE_URI"] == "sqlite:///x.db"
 
 
 def test_production_needs_a_secret_and_secures_cookies(tmp_path, monkeypatch):

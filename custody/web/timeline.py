@@ -1,0 +1,167 @@
+"""Ledger entries as a timeline a person can read: what happened, to what, by whom, when.
+
+An entry's ``data`` is read back from its stored canonical body (the exact text that
+was hashed), so the page shows what the ledger holds, not what the tables say now.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from custody.models import LedgerEntry
+from custody.web import labels
+from custody.web.format import local_time, money, quantity
+
+SHOWN_CODES = 12  # an entry covering thousands of items lists the first few and counts the rest
+
+
+@dataclass(frozen=True)
+class Fact:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    seq: int
+    at: datetime
+    kind: str
+    title: str
+    actor: str
+    agency: str
+    hash: str
+    prev_hash: str
+    summary: str = ""
+    facts: list[Fact] = field(default_factory=list)
+    item_codes: list[str] = field(default_factory=list)
+    more_items: int = 0
+
+
+def entry_body(entry: LedgerEntry) -> tuple[dict[str, Any], list[str]]:
+    """The ``data`` object and the item codes of an entry's stored body (empty if it is not JSON)."""
+    try:
+        body = json.loads(entry.body)
+    except ValueError:
+        return {}, []
+    if not isinstance(body, dict):
+        return {}, []
+    data = body.get("data")
+    items = body.get("items")
+    codes = [str(i.get("code")) for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+    return (data if isinstance(data, dict) else {}), codes
+
+
+def _time_text(value: Any) -> str:
+    try:
+        return local_time(datetime.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
+
+
+def _decimal(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def record_facts(record: Mapping[str, Any]) -> list[Fact]:
+    """An item's registered record (the ``item.registered`` body), in the order a handler checks it."""
+    facts = []
+    if record.get("name"):
+        facts.append(Fact(str(labels.FIELDS["name"]), str(record["name"])))
+    if record.get("category"):
+        category = labels.CATEGORIES.get(record["category"], record["category"])
+        facts.append(Fact(str(labels.FIELDS["category"]), str(category)))
+    amount = _decimal(record.get("quantity"))
+    if amount is not None:
+        facts.append(Fact(str(labels.FIELDS["quantity"]), f"{quantity(amount)} {record.get('unit') or ''}".strip()))
+    for name in ("seal_no", "seizure_doc_no", "owner_name", "seized_by"):
+        if record.get(name):
+            facts.append(Fact(str(labels.FIELDS[name]), str(record[name])))
+    if record.get("seized_at"):
+        facts.append(Fact(str(labels.FIELDS["seized_at"]), _time_text(record["seized_at"])))
+    value = _decimal(record.get("estimated_value")) if record.get("estimated_value") is not None else None
+    if value is not None:
+        facts.append(Fact(str(labels.FIELDS["estimated_value"]), money(value)))
+    flags = record.get("flags") or []
+    if flags:
+        facts.append(Fact(str(labels.FIELDS["flags"]), "、".join(str(labels.FLAGS.get(f, f)) for f in flags)))
+    if record.get("description"):
+        facts.append(Fact(str(labels.FIELDS["description"]), str(record["description"])))
+    return facts
+
+
+def _registered(data: Mapping[str, Any], codes: Sequence[str], focus: str | None) -> tuple[str, list[Fact]]:
+    raw = data.get("records")
+    records: Mapping[str, Any] = raw if isinstance(raw, dict) else {}
+    custodian = str(data.get("custodian") or "")
+    if focus is not None:
+        summary = _("Registered; custodian: %(agency)s.", agency=custodian)
+        return summary, record_facts(records.get(focus) or {})
+    summary = ngettext(
+        "%(num)d item registered; custodian: %(agency)s.",
+        "%(num)d items registered; custodian: %(agency)s.",
+        len(codes),
+        agency=custodian,
+    )
+    return summary, []
+
+
+def _opened(data: Mapping[str, Any]) -> tuple[str, list[Fact]]:
+    facts = [Fact(_("Title"), str(data.get("title") or ""))]
+    if data.get("stage"):
+        facts.append(Fact(_("Stage"), str(labels.STAGES.get(data["stage"], data["stage"]))))
+    if data.get("holder"):
+        facts.append(Fact(_("Held by"), str(data["holder"])))
+    if data.get("summary"):
+        facts.append(Fact(_("Summary"), str(data["summary"])))
+    return _("Case opened in this system."), facts
+
+
+def _generic(data: Mapping[str, Any]) -> list[Fact]:
+    """Kinds without their own wording yet: show the scalar values, so nothing recorded is hidden."""
+    return [Fact(str(k), str(v)) for k, v in sorted(data.items()) if isinstance(v, (str, int, bool)) and v != ""]
+
+
+def build(entries: Iterable[LedgerEntry], focus: str | None = None) -> list[TimelineEntry]:
+    """Timeline rows for ``entries``. ``focus`` is the item whose page this is: its own record is shown
+    instead of the list of items an entry covers."""
+    rows = []
+    for entry in entries:
+        data, codes = entry_body(entry)
+        if entry.kind == "item.registered":
+            summary, facts = _registered(data, codes, focus)
+        elif entry.kind == "case.opened":
+            summary, facts = _opened(data)
+        else:
+            summary, facts = "", _generic(data)
+        title = str(labels.ENTRY_KINDS.get(entry.kind, entry.kind))
+        if focus is not None and entry.kind == "item.registered":
+            title = _("Item registered")
+        shown = [] if focus is not None else codes[:SHOWN_CODES]
+        rows.append(
+            TimelineEntry(
+                seq=entry.seq,
+                at=entry.at,
+                kind=entry.kind,
+                title=title,
+                actor=entry.actor,
+                agency=entry.agency,
+                hash=entry.hash,
+                prev_hash=entry.prev_hash,
+                summary=summary,
+                facts=facts,
+                item_codes=shown,
+                more_items=len(codes) - len(shown) if shown else 0,
+            )
+        )
+    return rows

@@ -1,0 +1,91 @@
+"""A live server and a real headless Chromium for journeys through the pages.
+
+The server runs the session's ``app`` (same database as the test) with werkzeug's
+``make_server`` in a background thread on 127.0.0.1 and a free port. Chromium is
+Debian's ``/usr/bin/chromium`` (never a downloaded one); without it these tests
+skip, except under ``CI=true``, where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from custody.web.i18n import compile_catalogs
+
+CHROMIUM = Path(os.environ.get("CUSTODY_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    compile_catalogs()  # the journeys assert Chinese text
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (required when CI=true)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def live_server(app: Flask) -> Iterator[str]:
+    """The app served over real HTTP; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        _unavailable(f"Chromium not found at {CHROMIUM}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - it is in requirements-dev
+        _unavailable("Playwright for Python is not installed")
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def new_page(browser: Any, live_server: str) -> Iterator[Any]:
+    """``new_page(locale="zh-CN", width=1280, height=900, javascript=True)`` → a page in a fresh context."""
+    contexts: list[Any] = []
+
+    def open_page(locale: str = "zh-CN", width: int = 1280, height: int = 900, javascript: bool = True) -> Any:
+        context = browser.new_context(
+            base_url=live_server,
+            locale=locale,
+            viewport={"width": width, "height": height},
+            java_script_enabled=javascript,
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.errors = []  # uncaught JavaScript errors, checked by the tests
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
