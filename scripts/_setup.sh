@@ -33,6 +33,6 @@ install_requirements() {
 compile_translations() {
   # The .po catalogs are the source; the .mo files Flask-Babel reads are built here, not committed.
   if compgen -G "custody/translations/*/LC_MESSAGES/messages.po" >/dev/null; then
-    .venv/bin/pybabel compile -q -d custody/translations
+    .venv/bin/pybabel compile -d custody/translations
   fi
 }
