@@ -1,7 +1,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from custody.db import Base, UTCDateTime
@@ -38,7 +38,11 @@ class CaseHolder(Base):
     """Every agency that has held a case, in order: it decides who may still see it."""
 
     __tablename__ = "case_holders"
-    __table_args__ = (UniqueConstraint("case_id", "ordinal"),)
+    # (agency_id, case_id) answers "which cases did my agency ever hold?", asked by every scoped read.
+    __table_args__ = (
+        UniqueConstraint("case_id", "ordinal"),
+        Index("ix_case_holders_agency_id_case_id", "agency_id", "case_id"),
+    )
 
     id: Mapped[intpk]
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))

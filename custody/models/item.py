@@ -80,9 +80,9 @@ class Item(Base):
         return [f for f in self.flags_text.split(",") if f]
 
 
-# Loaded with every case in the same SELECT (a correlated count over ix_items_case_id),
-# so a page of cases costs one query.
+# Deferred: loading an item joins its case, and counting a large case's items on every item read
+# made reads grow with the case. Queries that show cases ask for it (``undefer``), in the same SELECT.
 Case.item_count = column_property(  # type: ignore[attr-defined]
     select(func.count(Item.id)).where(Item.case_id == Case.id).correlate_except(Item).scalar_subquery(),
-    deferred=False,
+    deferred=True,
 )

@@ -9,6 +9,7 @@ that a 404 never reveals that a case exists.
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, exists, select, true
+from sqlalchemy.orm import undefer
 
 from custody.db import AnySession
 from custody.errors import Forbidden, NotFound, WrongAgency
@@ -67,7 +68,9 @@ def visible_case(session: AnySession, user: User, case_no: str) -> Case:
     """Raises NotFound for a case that does not exist or that the user may not see."""
     if not storable(case_no):
         raise NotFound("No such case")
-    case = session.scalars(select(Case).where(Case.case_no == case_no, case_filter(user))).one_or_none()
+    case = session.scalars(
+        select(Case).where(Case.case_no == case_no, case_filter(user)).options(undefer(Case.item_count))  # type: ignore[attr-defined]  # models/item.py
+    ).one_or_none()
     if case is None:
         raise NotFound(f"No case {case_no}")
     return case

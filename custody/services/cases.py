@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import undefer
 
 from custody import clock
 from custody.errors import CaseExists, InvalidInput, WrongAgency
@@ -83,7 +84,7 @@ def list_cases(
     limit: int | None = None,
     cursor: str | None = None,
 ) -> Page[Case]:
-    stmt = select(Case).where(access.case_filter(user))
+    stmt = select(Case).where(access.case_filter(user)).options(undefer(Case.item_count))  # type: ignore[attr-defined]  # models/item.py
     if stage:
         stmt = stmt.where(Case.stage == stage)
     if agency:

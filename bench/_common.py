@@ -1,0 +1,209 @@
+"""Shared plumbing for the benchmarks: a throw-away database, the app, a handler with a case.
+
+Every benchmark makes its own database (a SQLite file in a temporary folder, or a
+PostgreSQL database with a random name on the loopback server), builds the schema
+with the real migrations, and drops it all when it finishes, even on an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import os
+import platform
+import secrets
+import sqlite3
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+PG_SERVER = os.environ.get("CUSTODY_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def parser(description: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    return p
+
+
+@contextlib.contextmanager
+def database(kind: str) -> Iterator[str]:
+    """A fresh, empty database URL; removed afterwards."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="custody-bench-") as folder:
+            yield f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    server = make_url(PG_SERVER)
+    if server.host not in ("127.0.0.1", "localhost", "::1"):
+        raise SystemExit("benchmarks only use a PostgreSQL server on the loopback interface")
+    name = f"custody_bench_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def make_app(url: str, **extra: Any) -> Any:
+    """The real app on ``url``, with the schema built by the migrations."""
+    from flask_migrate import upgrade
+
+    from custody import create_app
+
+    instance = Path(tempfile.mkdtemp(prefix="custody-bench-instance-"))
+    config = {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "x",
+        "CUSTODY_PASSWORD_METHOD": "pbkdf2:sha256:1000",
+        "CUSTODY_FILES_DIR": str(instance / "files"),
+        "CUSTODY_BASE_URL": "http://127.0.0.1",
+    }
+    config.update(extra)
+    app = create_app(config)
+    app.config["BENCH_INSTANCE"] = instance
+    with app.app_context():
+        upgrade()
+    return app
+
+
+def dispose(app: Any) -> None:
+    import shutil
+
+    from custody.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    shutil.rmtree(app.config["BENCH_INSTANCE"], ignore_errors=True)
+
+
+@contextlib.contextmanager
+def running_app(kind: str, **extra: Any) -> Iterator[tuple[Any, str]]:
+    with database(kind) as url:
+        app = make_app(url, **extra)
+        try:
+            yield app, url
+        finally:
+            dispose(app)
+
+
+@dataclass
+class Actors:
+    handler_id: int
+    auditor_id: int
+    agency_code: str
+    case_no: str  # the big case
+    small_case_no: str
+    handler_token: str
+    auditor_token: str
+
+
+def setup_actors(app: Any) -> Actors:
+    """An agency with a handler and an auditor, two open cases, and a bearer token for each user."""
+    from custody.extensions import db
+    from custody.ledger import SYSTEM
+    from custody.services import auth, cases, people
+
+    with app.app_context():
+        agency = people.add_agency(SYSTEM, "POL1", "Police 1", "police")
+        password = "p" * 12
+        handler = people.add_user(
+            SYSTEM, "handler1", agency_code=agency.code, roles=("handler",), password=password, name="H"
+        )
+        auditor = people.add_user(
+            SYSTEM, "auditor1", agency_code=agency.code, roles=("auditor",), password=password, name="A"
+        )
+        case = cases.open_case(handler, "BENCH-1", "Benchmark case")
+        small = cases.open_case(handler, "BENCH-2", "Benchmark case with few items")
+        h_token, _ = auth.issue_token(handler)
+        a_token, _ = auth.issue_token(auditor)
+        actors = Actors(handler.id, auditor.id, agency.code, case.case_no, small.case_no, h_token, a_token)
+        db.session.remove()
+    return actors
+
+
+@contextlib.contextmanager
+def serving(app: Any, via: str) -> Iterator[int | None]:
+    """``via="server"``: the app under werkzeug's threaded WSGI server on 127.0.0.1 (an ephemeral
+    port), yielding the port; ``via="client"``: nothing (callers use the Flask test client)."""
+    if via == "client":
+        yield None
+        return
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class Quiet(WSGIRequestHandler):
+        def log_request(self, *args: Any, **kwargs: Any) -> None:
+            pass
+
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_port
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+def request(method: str, port: int, path: str, token: str, body: bytes | None = None) -> tuple[int, bytes]:
+    """One request over a fresh loopback connection; (status, body)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    try:
+        headers = {"Authorization": f"Bearer {token}"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        conn.request(method, path, body=body, headers=headers)
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+def describe() -> str:
+    """One line about where the figures came from."""
+    return (
+        f"python {platform.python_version()} · SQLite {sqlite3.sqlite_version} · "
+        f"{os.cpu_count()} CPUs · {platform.platform()}"
+    )
+
+
+def timeit(fn: Callable[[], Any], repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def pg_version(url: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return str(conn.execute(text("SHOW server_version")).scalar())
+    finally:
+        engine.dispose()
