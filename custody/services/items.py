@@ -91,7 +91,7 @@ def register_items(actor: User, case_no: str, rows: Sequence[Mapping[str, Any]])
                 "seized_at": row["seized_at"],
                 "seized_by": row.get("seized_by"),
                 "seal_no": row.get("seal_no"),
-                "flags_text": ",".join(sorted(set(row.get("flags") or ()))),
+                "flags": ",".join(sorted(set(row.get("flags") or ()))),  # the column behind Item.flags_text
                 "status": ItemStatus.REGISTERED,
                 "custodian_id": case.agency_id,
                 "late_intake": False,
@@ -102,7 +102,7 @@ def register_items(actor: User, case_no: str, rows: Sequence[Mapping[str, Any]])
     # A plain executemany on the table: an ordered ORM INSERT … RETURNING is one statement per row on
     # SQLite and a re-parsed statement per batch on psycopg (1.5-5 s for 10,000 rows). Reading back
     # needs no joins: the case, its agency (the custodian) and no location are already known.
-    db.session.execute(insert(ITEMS), [_columns(v) for v in values])
+    db.session.execute(insert(ITEMS), values)
     loaded: dict[str, Item] = {}
     no_joins = (lazyload(Item.case), lazyload(Item.custodian), lazyload(Item.location))
     for start in range(0, len(new_codes), 900):
@@ -122,16 +122,9 @@ def register_items(actor: User, case_no: str, rows: Sequence[Mapping[str, Any]])
     return items
 
 
-def _columns(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Attribute names to column names (only ``flags_text`` differs)."""
-    row = dict(values)
-    row["flags"] = row.pop("flags_text")
-    return row
-
-
 def _record(values: Mapping[str, Any]) -> dict[str, Any]:
     record = {field: values.get(field) for field in RECORD_FIELDS if field != "flags"}
-    record["flags"] = [f for f in values["flags_text"].split(",") if f]
+    record["flags"] = [f for f in values["flags"].split(",") if f]
     record["quantity"] = plain_quantity(values["quantity"])
     return record
 
