@@ -10,7 +10,7 @@ from typing import Any
 from custody import clock
 from custody.ledger import SYSTEM
 from custody.models import Agency, Case, Item, Location, User
-from custody.services import cases, items, locations, people
+from custody.services import cases, items, locations, people, warehouse
 
 _counter = itertools.count(1)
 
@@ -61,6 +61,20 @@ class Factory:
         self, actor: User, kind: str = "warehouse", parent: Location | None = None, name: str = "Place"
     ) -> Location:
         return locations.create_location(actor, name=name, kind=kind, parent=parent.code if parent else None)
+
+    def keeper(self) -> User:
+        """A keeper of the centre (who sees every item in it)."""
+        return self.user("keeper", kind="centre")
+
+    def stored_items(
+        self, handler: User, keeper: User, location: Location, n: int = 2, case: Case | None = None, **overrides: Any
+    ) -> list[Item]:
+        """``n`` items registered to ``case`` (a new one by default) and taken in onto ``location``."""
+        case = case or self.case(handler)
+        return [
+            warehouse.intake(keeper, item.code, location=location.code, seal_intact=True)
+            for item in self.items(handler, case, n, **overrides)
+        ]
 
 
 def api_item(**overrides: Any) -> dict[str, Any]:

@@ -13,7 +13,20 @@ PUBLIC = ("/api/v1/auth/tokens", "/api/v1/openapi.json", "/api/v1/docs")
 
 
 def register_api(app: Flask) -> None:
-    from custody.api import cases, docs, identity, items, ledger, places
+    from custody.api import (
+        alerts,
+        cases,
+        checkouts,
+        docs,
+        identity,
+        items,
+        labels,
+        ledger,
+        photos,
+        places,
+        stocktakes,
+        warehouse,
+    )
 
     api.init_app(
         app,
@@ -22,7 +35,7 @@ def register_api(app: Flask) -> None:
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": "session"})
     api.spec.options["security"] = [{"bearer": []}, {"session": []}]
-    for module in (identity, cases, items, places, ledger):
+    for module in (identity, cases, items, places, warehouse, labels, photos, checkouts, stocktakes, ledger, alerts):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     app.register_blueprint(docs.bp)  # /api/v1/docs: Swagger UI without inline script
 

@@ -35,7 +35,11 @@ def problem(
     status: int, code: str, title: str, detail: str, errors: Any = None, headers: Iterable[tuple[str, str]] = ()
 ) -> Response:
     body: dict[str, Any] = {
-        "type": f"/problems/{code}", "title": title, "status": status, "detail": detail, "code": code
+        "type": f"/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
     }
     if errors:
         body["errors"] = errors

@@ -68,6 +68,8 @@ class Item(Base):
     location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"), index=True)
     custodian_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     late_intake: Mapped[bool] = mapped_column(Boolean, default=False)
+    # First intake: when the item reached the shelf (alerts and storage-age statistics read it).
+    intake_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     registered_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     registered_at: Mapped[utc_created]
 

@@ -9,10 +9,11 @@ from flask_babel import get_locale
 
 
 def register_web(app: Flask) -> None:
+    from custody.web import alerts, checkouts, health, i18n, labels, photos, printing, stocktakes, views, warehouse
     from custody.web import format as formatting
-    from custody.web import i18n, labels, views
 
-    app.register_blueprint(views.bp)
+    for module in (views, warehouse, printing, photos, checkouts, stocktakes, alerts, health):
+        app.register_blueprint(module.bp)
     labels.register(app)
     app.jinja_env.filters["local_time"] = formatting.local_time
     app.jinja_env.filters["iso_time"] = formatting.iso_time

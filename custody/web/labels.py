@@ -48,6 +48,39 @@ ENTRY_KINDS = {
     "location.created": _l("Location created"),
     "case.opened": _l("Case opened"),
     "item.registered": _l("Items registered"),
+    "item.intake": _l("Taken in"),
+    "item.moved": _l("Moved"),
+    "item.photo_added": _l("Photo added"),
+    "checkout.requested": _l("Check-out requested"),
+    "checkout.approved": _l("Check-out approved"),
+    "checkout.released": _l("Released for check-out"),
+    "checkout.returned": _l("Returned from check-out"),
+    "checkout.cancelled": _l("Check-out cancelled"),
+    "stocktake.opened": _l("Stocktake opened"),
+    "stocktake.closed": _l("Stocktake closed"),
+}
+CHECKOUT_STATUSES = {
+    "requested": _l("Requested"),
+    "approved": _l("Approved"),
+    "released": _l("Released"),
+    "partially_returned": _l("Partly returned"),
+    "returned": _l("Returned"),
+    "cancelled": _l("Cancelled"),
+}
+PURPOSES = {
+    "appraisal": _l("Appraisal"),
+    "identification": _l("Identification"),
+    "court_exhibit": _l("Court exhibit"),
+    "other": _l("Other"),
+    "moves_with_case": _l("Moves with the case"),
+}
+SCAN_RESULTS = {"expected": _l("Expected"), "unexpected": _l("Unexpected"), "duplicate": _l("Already scanned")}
+SEVERITIES = {"high": _l("High"), "medium": _l("Medium"), "low": _l("Low")}
+ALERT_RULES = {
+    "late_intake": _l("Taken in late"),
+    "intake_overdue": _l("Waiting for intake too long"),
+    "checkout_overdue": _l("Check-out overdue"),
+    "stocktake_missing": _l("Missing in stocktake"),
 }
 AGENCY_KINDS = {
     "police": _l("Police"),
@@ -102,5 +135,10 @@ def register(app: Flask) -> None:
             "field_label": _label(FIELDS),
             "agency_kind_label": _label(AGENCY_KINDS),
             "role_label": _label(ROLES),
+            "checkout_status_label": _label(CHECKOUT_STATUSES),
+            "purpose_label": _label(PURPOSES),
+            "scan_result_label": _label(SCAN_RESULTS),
+            "severity_label": _label(SEVERITIES),
+            "alert_rule_label": _label(ALERT_RULES),
             "quantity": quantity,
         }

@@ -1,0 +1,7 @@
+"""Stocktakes (keeper)."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+blp = Blueprint("stocktakes", __name__, description="Stocktakes (keeper)")
