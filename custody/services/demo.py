@@ -12,8 +12,8 @@ from sqlalchemy import select
 from custody import clock
 from custody.extensions import db
 from custody.ledger import SYSTEM
-from custody.models import Agency, User
-from custody.services import cases, items, locations, people
+from custody.models import Agency, Item, Location, User
+from custody.services import cases, items, locations, people, warehouse
 from custody.services.uow import transactional
 
 AGENCIES = [
@@ -72,22 +72,32 @@ def load_demo(password: str | None = None) -> list[DemoUser]:
         secret = password or _password()
         users[username] = people.add_user(SYSTEM, username, agency_code=agency, roles=roles, password=secret, name=name)
         result.append(DemoUser(username, secret, agency, roles))
-    _warehouse(users["keeper"])
-    _cases(users["police.handler"])
+    shelves = _warehouse(users["keeper"])
+    first_case = _cases(users["police.handler"])
+    # The first case's items are already on a shelf; the others wait at the intake desk.
+    for item in first_case:
+        warehouse.intake(users["keeper"], item.code, location=shelves[0].code, seal_intact=True)
     return result
 
 
-def _warehouse(keeper: User) -> None:
-    warehouse = locations.create_location(keeper, name="一号库 Warehouse 1", kind="warehouse")
+def _warehouse(keeper: User) -> list[Location]:
+    building = locations.create_location(keeper, name="一号库 Warehouse 1", kind="warehouse")
+    shelves = []
     for zone_name in ("A", "B"):
         zone = locations.create_location(
-            keeper, name=f"{zone_name}区 Zone {zone_name}", kind="zone", parent=warehouse.code
+            keeper, name=f"{zone_name}区 Zone {zone_name}", kind="zone", parent=building.code
         )
         for n in range(1, 4):
-            locations.create_location(keeper, name=f"{zone_name}-{n:02d} 货架 Shelf", kind="shelf", parent=zone.code)
+            shelves.append(
+                locations.create_location(
+                    keeper, name=f"{zone_name}-{n:02d} 货架 Shelf", kind="shelf", parent=zone.code
+                )
+            )
+    return shelves
 
 
-def _cases(handler: User) -> None:
+def _cases(handler: User) -> list[Item]:
+    """Open the demo cases with their items; returns the first case's items."""
     seized = clock.now() - timedelta(hours=3)
     demo: list[tuple[str, str, list[tuple[str, str, str, str, str, str | None, list[str]]]]] = [
         (
@@ -115,24 +125,28 @@ def _cases(handler: User) -> None:
             ],
         ),
     ]
+    registered: list[list[Item]] = []
     for case_no, title, rows in demo:
         cases.open_case(handler, case_no, title)
-        items.register_items(
-            handler,
-            case_no,
-            [
-                {
-                    "name": name,
-                    "category": category,
-                    "quantity": Decimal(qty),
-                    "unit": unit,
-                    "description": desc,
-                    "estimated_value": Decimal(value) if value else None,
-                    "seizure_doc_no": f"扣押决定书 {case_no[-5:]}",
-                    "seized_at": seized,
-                    "seal_no": f"FT{secrets.randbelow(10**6):06d}",
-                    "flags": flags,
-                }
-                for name, category, qty, unit, desc, value, flags in rows
-            ],
+        registered.append(
+            items.register_items(
+                handler,
+                case_no,
+                [
+                    {
+                        "name": name,
+                        "category": category,
+                        "quantity": Decimal(qty),
+                        "unit": unit,
+                        "description": desc,
+                        "estimated_value": Decimal(value) if value else None,
+                        "seizure_doc_no": f"扣押决定书 {case_no[-5:]}",
+                        "seized_at": seized,
+                        "seal_no": f"FT{secrets.randbelow(10**6):06d}",
+                        "flags": flags,
+                    }
+                    for name, category, qty, unit, desc, value, flags in rows
+                ],
+            )
         )
+    return registered[0]

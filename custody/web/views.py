@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 from custody.api.schemas.items import ItemCreateSchema
 from custody.errors import DomainError, InvalidInput, NotFound
 from custody.models import Category, Flag, Item, ItemStatus, Role
-from custody.services import auth, cases, items, ledger_view, locations, scanning
+from custody.services import alerts, auth, cases, items, ledger_view, locations, scanning
 from custody.web import rows, timeline
 from custody.web.forms import CaseForm, LoginForm
 from custody.web.i18n import LANGUAGES
@@ -88,6 +88,7 @@ def dashboard() -> str:
         more_waiting=bool(waiting and waiting.next),
         roots=locations.roots() if current_user.has_role(Role.KEEPER) else [],
         can_open=current_user.has_role(Role.HANDLER),
+        alert_counts=alerts.counts(current_user),
     )
 
 

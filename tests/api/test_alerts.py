@@ -1,0 +1,86 @@
+"""Alert rules: each alert appears while its condition holds and is gone once it is resolved."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from custody import clock
+from custody.services import warehouse
+
+
+def _alerts(client, **query):
+    response = client.get("/api/v1/alerts", query_string=query)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def test_late_intake_is_marked_and_alerted(make, api):
+    handler, keeper = make.user("handler"), make.keeper()
+    shelf = make.location(keeper)
+    case = make.case(handler)
+    late, prompt = (
+        make.items(handler, case, 1, seized_at=clock.now() - timedelta(hours=30))[0],
+        make.items(handler, case, 1)[0],
+    )
+    warehouse.intake(keeper, late.code, location=shelf.code, seal_intact=True)
+    warehouse.intake(keeper, prompt.code, location=shelf.code, seal_intact=True)
+
+    body = _alerts(api(keeper), rule="late_intake")
+    assert [(a["rule"], a["subject"]) for a in body["items"]] == [("late_intake", {"kind": "item", "code": late.code})]
+    alert = body["items"][0]
+    assert alert["severity"] == "medium" and alert["since"].endswith("Z") and "30 h" in alert["detail"]
+    assert body["next"] is None
+    item = api(keeper).get(f"/api/v1/items/{late.code}").get_json()
+    assert item["late_intake"] is True
+    assert api(keeper).get(f"/api/v1/items/{prompt.code}").get_json()["late_intake"] is False
+
+
+def test_waiting_too_long_for_intake_is_alerted_until_taken_in(make, api):
+    handler, keeper = make.user("handler"), make.keeper()
+    shelf = make.location(keeper)
+    item = make.items(handler, make.case(handler), 1, seized_at=clock.now() - timedelta(hours=25))[0]
+    first = _alerts(api(handler), rule="intake_overdue")["items"]
+    assert [(a["subject"]["code"], a["severity"]) for a in first] == [(item.code, "high")]
+
+    warehouse.intake(keeper, item.code, location=shelf.code, seal_intact=True)
+    assert _alerts(api(handler), rule="intake_overdue")["items"] == []
+    assert [a["rule"] for a in _alerts(api(handler))["items"]] == ["late_intake"]
+
+
+def test_the_deadline_moves_with_the_clock(make, api):
+    handler = make.user("handler")
+    item = make.items(handler, make.case(handler), 1, seized_at=clock.now() - timedelta(hours=1))[0]
+    assert _alerts(api(handler))["items"] == []
+    clock.set_clock(lambda: datetime.now(UTC) + timedelta(hours=24))
+    assert [a["subject"]["code"] for a in _alerts(api(handler))["items"]] == [item.code]
+
+
+def test_alerts_are_scoped_to_what_the_user_may_see(make, api):
+    handler, stranger = make.user("handler"), make.user("handler")
+    make.items(handler, make.case(handler), 2, seized_at=clock.now() - timedelta(hours=48))
+    assert len(_alerts(api(handler))["items"]) == 2
+    assert _alerts(api(stranger))["items"] == []
+    auditor = make.user("auditor", kind="supervision")
+    assert len(_alerts(api(auditor))["items"]) == 2
+
+
+def test_alert_list_pages_and_filters(make, api, client):
+    handler = make.user("handler")
+    make.items(handler, make.case(handler), 3, seized_at=clock.now() - timedelta(hours=48))
+    first = _alerts(api(handler), limit=2)
+    assert len(first["items"]) == 2 and first["next"]
+    rest = _alerts(api(handler), limit=2, cursor=first["next"])
+    assert len(rest["items"]) == 1 and rest["next"] is None
+    assert _alerts(api(handler), severity="medium")["items"] == []
+    bad = api(handler).get("/api/v1/alerts?rule=nope")
+    assert bad.status_code == 422 and bad.get_json()["code"] == "invalid_input"
+    assert client.get("/api/v1/alerts").status_code == 401
+
+
+def test_alerts_page_and_dashboard_panel(make, login, client):
+    handler = make.user("handler")
+    item = make.items(handler, make.case(handler), 1, seized_at=clock.now() - timedelta(hours=48))[0]
+    login(handler)
+    page = client.get("/alerts", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert item.code in page and "not yet taken in" in page
+    assert "/alerts" in client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
