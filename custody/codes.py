@@ -81,7 +81,12 @@ def extract(raw: str) -> str:
     """The code inside a scan: the bare text, or the last path segment after ``/s/`` of a URL."""
     text = raw.strip()
     if "/s/" in text:
-        path = urlsplit(text).path if "://" in text else text.split("?", 1)[0].split("#", 1)[0]
+        path = text.split("?", 1)[0].split("#", 1)[0]
+        if "://" in text:
+            try:
+                path = urlsplit(text).path
+            except ValueError:  # "http://[x/s/…": not a URL after all; keep the plain split
+                pass
         text = unquote(path.rsplit("/s/", 1)[-1]).strip("/").strip()
     return text
 

@@ -66,3 +66,14 @@ def test_parse_never_crashes_on_arbitrary_text(raw):
     except (MalformedCode, BadCheckCharacter):
         return
     assert codes.is_valid(parsed.code)
+
+
+def test_extract_survives_text_that_only_looks_like_a_url():
+    """``urlsplit`` raises on an unclosed IPv6 bracket; a scan must get a 422, never a 500."""
+    code = codes.new_code(codes.CodeKind.ITEM)
+    assert codes.extract(f"http://[x/s/{code}") == code
+
+
+@given(st.text(max_size=40))
+def test_extract_never_crashes_on_url_like_text(tail):
+    codes.extract("http://" + tail + "/s/" + tail)
