@@ -9,6 +9,7 @@ plain 0-9A-Z and easy to type. Bodies use Crockford's alphabet (no I, L, O, U).
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -83,10 +84,8 @@ def extract(raw: str) -> str:
     if "/s/" in text:
         path = text.split("?", 1)[0].split("#", 1)[0]
         if "://" in text:
-            try:
+            with contextlib.suppress(ValueError):  # "http://[x/s/…": not a URL after all; keep the plain split
                 path = urlsplit(text).path
-            except ValueError:  # "http://[x/s/…": not a URL after all; keep the plain split
-                pass
         text = unquote(path.rsplit("/s/", 1)[-1]).strip("/").strip()
     return text
 

@@ -47,7 +47,7 @@ def _previous_seqs(session: AnySession, codes: list[str]) -> dict[str, int]:
             .where(LedgerEntryItem.item_code.in_(chunk))
             .group_by(LedgerEntryItem.item_code)
         )
-        found.update({code: seq for code, seq in rows})
+        found.update(dict(rows.all()))
     return found
 
 

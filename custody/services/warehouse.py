@@ -7,7 +7,7 @@ other gets ``InvalidState`` and nothing changes.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import update
@@ -20,6 +20,8 @@ from custody.models import Item, ItemStatus, Location, Role, User
 from custody.services import access, locations
 from custody.services.conditional import changed_rows
 from custody.services.uow import transactional
+
+MAX_NOTE = 2000
 
 
 def _target(raw: str) -> Location:
@@ -39,18 +41,31 @@ def intake_deadline() -> timedelta:
     return timedelta(hours=current_app.config["CUSTODY_INTAKE_HOURS"])
 
 
+def due_by(item: Item) -> datetime:
+    """When the item should be on a shelf: its seizure plus the intake deadline (design §4 rule 5)."""
+    return item.seized_at + intake_deadline()
+
+
+def would_be_late(item: Item, at: datetime | None = None) -> bool:
+    """Whether taking the item in now (or ``at``) is past its deadline: the desk warns before the keeper scans."""
+    return (at or clock.now()) > due_by(item)
+
+
 @transactional
 def intake(actor: User, code: str, *, location: str, seal_intact: bool, note: str | None = None) -> Item:
     """Take a registered item in and shelve it; later than the deadline after seizure marks it late.
 
-    Raises Forbidden, NotFound, InvalidInput (location), InvalidState (not ``registered``).
+    Raises Forbidden, NotFound, InvalidInput (location, note), InvalidState (not ``registered``).
     """
     item = _keepers_item(actor, code)
     place = _target(location)
+    note = (note or "").strip() or None
+    if note is not None and len(note) > MAX_NOTE:
+        raise InvalidInput("Note too long", errors={"note": [f"At most {MAX_NOTE} characters"]})
     if item.status != ItemStatus.REGISTERED:
         raise InvalidState(f"Item {item.code} is {item.status}; only registered items are taken in")
     now = clock.now()
-    late = now - item.seized_at > intake_deadline()
+    late = would_be_late(item, now)
     changed = changed_rows(
         update(Item)
         .where(Item.id == item.id, Item.status == ItemStatus.REGISTERED)
@@ -64,7 +79,7 @@ def intake(actor: User, code: str, *, location: str, seal_intact: bool, note: st
         kind=EntryKind.ITEM_INTAKE,
         case_no=item.case.case_no,
         items=[item.code],
-        data={"location": place.code, "seal_intact": bool(seal_intact), "late": late, "note": note or None},
+        data={"location": place.code, "seal_intact": bool(seal_intact), "late": late, "note": note},
     )
     db.session.refresh(item)
     return item
