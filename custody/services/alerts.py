@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, exists, func, select, true
+from sqlalchemy import exists, func, select
 
 from custody import clock
 from custody.errors import InvalidInput
@@ -33,7 +33,7 @@ from custody.models import (
     StocktakeStatus,
     User,
 )
-from custody.services import access
+from custody.services import access, checkouts
 from custody.services.pagination import Page, check_limit, parse_cursor
 
 HIGH, MEDIUM, LOW = "high", "medium", "low"
@@ -114,12 +114,6 @@ def intake_overdue(user: User, now: datetime) -> Iterator[Alert]:
         )
 
 
-def _checkout_filter(user: User) -> ColumnElement[bool]:
-    if access.is_auditor(user) or access.is_centre_keeper(user):
-        return true()
-    return Checkout.case_id.in_(select(Case.id).where(access.case_filter(user)))
-
-
 def checkout_overdue(user: User, now: datetime) -> Iterator[Alert]:
     """Released check-outs past their due time with items still out (rule 8)."""
     out = (
@@ -133,7 +127,7 @@ def checkout_overdue(user: User, now: datetime) -> Iterator[Alert]:
         .where(
             Checkout.status.in_((CheckoutStatus.RELEASED, CheckoutStatus.PARTIALLY_RETURNED)),
             Checkout.due_at < now,
-            _checkout_filter(user),
+            checkouts.visible_filter(user),
         )
         .order_by(Checkout.due_at)
         .limit(RULE_CAP)

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from custody import codes
 from custody.errors import BadCheckCharacter, MalformedCode, NotFound, UnknownCode
 from custody.extensions import db
-from custody.models import Item, ItemStatus, Location, Role, User
-from custody.services import access, locations
+from custody.models import CheckoutStatus, Item, ItemStatus, Location, Role, User
+from custody.services import access, checkouts, locations
 
 
 @dataclass(frozen=True)
@@ -21,11 +21,24 @@ class Scan:
 
 def item_actions(user: User, item: Item) -> list[str]:
     actions: list[str] = []
+    # An item on the shelf may already be promised to a check-out: released next, not requested again.
+    held = checkouts.open_checkout_of(item) if item.status == ItemStatus.IN_STORAGE else None
     if user.has_role(Role.KEEPER):
         if item.status == ItemStatus.REGISTERED:
             actions.append("intake")
         elif item.status == ItemStatus.IN_STORAGE:
             actions.append("move")
+            if held is not None and held.status == CheckoutStatus.APPROVED:
+                actions.append("release")
+        elif item.status == ItemStatus.CHECKED_OUT:
+            actions.append("return")
+    if (
+        user.has_role(Role.HANDLER)
+        and item.status == ItemStatus.IN_STORAGE
+        and held is None
+        and item.case.agency_id == user.agency_id
+    ):
+        actions.append("check_out")
     return actions
 
 

@@ -84,3 +84,30 @@ def test_alerts_page_and_dashboard_panel(make, login, client):
     page = client.get("/alerts", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert item.code in page and "not yet taken in" in page
     assert "/alerts" in client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+
+
+def test_overdue_check_out_is_alerted_until_everything_is_back(make, api):
+    from custody.services import checkouts
+
+    agency = make.agency()
+    handler, approver = make.user("handler", agency=agency), make.user("approver", agency=agency)
+    keeper = make.keeper()
+    shelf = make.location(keeper)
+    stored = make.stored_items(handler, keeper, shelf, 2)
+    codes = [i.code for i in stored]
+    out = checkouts.request_checkout(handler, codes, "appraisal", clock.now() + timedelta(hours=2), handler.username)
+    checkouts.approve_checkout(approver, out.number)
+    checkouts.release_checkout(keeper, out.number)
+    assert _alerts(api(keeper), rule="checkout_overdue")["items"] == []
+
+    clock.set_clock(lambda: datetime.now(UTC) + timedelta(hours=3))
+    (alert,) = _alerts(api(handler), rule="checkout_overdue")["items"]
+    assert alert["subject"] == {"kind": "checkout", "code": out.number} and alert["severity"] == "high"
+    assert "2 item(s)" in alert["detail"]
+    assert _alerts(api(make.user("handler")), rule="checkout_overdue")["items"] == []
+
+    checkouts.return_items(keeper, out.number, [codes[0]], seal_intact=True)
+    (still,) = _alerts(api(keeper), rule="checkout_overdue")["items"]
+    assert "1 item(s)" in still["detail"]
+    checkouts.return_items(keeper, out.number, [codes[1]], seal_intact=False, note="seal torn")
+    assert _alerts(api(keeper), rule="checkout_overdue")["items"] == []
