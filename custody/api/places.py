@@ -7,9 +7,10 @@ from typing import Any
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from custody.api.schemas.checkouts import checkout_json
 from custody.api.schemas.items import item_json
 from custody.api.schemas.places import LocationCreateSchema, LocationSchema, ScanQuerySchema, ScanSchema
-from custody.models import Item
+from custody.models import Checkout, Item
 from custody.services import locations, scanning
 
 blp = Blueprint("places", __name__, description="Locations and scanning")
@@ -36,5 +37,10 @@ def get_location(code: str) -> Any:
 def scan(query: dict[str, str]) -> dict[str, Any]:
     """Resolve scanned text (a bare code or a label URL) to its object and the caller's actions."""
     found = scanning.resolve(current_user, query["code"])
-    obj = item_json(found.object) if isinstance(found.object, Item) else LocationSchema().dump(found.object)
+    if isinstance(found.object, Item):
+        obj = item_json(found.object)
+    elif isinstance(found.object, Checkout):
+        obj = checkout_json(found.object)
+    else:
+        obj = LocationSchema().dump(found.object)
     return {"kind": found.kind, "code": found.code, "object": obj, "actions": found.actions}

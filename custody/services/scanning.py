@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from custody import codes
 from custody.errors import BadCheckCharacter, MalformedCode, NotFound, UnknownCode
 from custody.extensions import db
-from custody.models import CheckoutStatus, Item, ItemStatus, Location, Role, User
+from custody.models import Checkout, CheckoutStatus, Item, ItemStatus, Location, Role, User
 from custody.services import access, checkouts, locations
 
 
@@ -15,7 +15,7 @@ from custody.services import access, checkouts, locations
 class Scan:
     kind: str
     code: str
-    object: Item | Location
+    object: Item | Location | Checkout
     actions: list[str] = field(default_factory=list)
 
 
@@ -64,6 +64,12 @@ def resolve(user: User, raw: str) -> Scan:
         if location is None:
             raise UnknownCode(f"No location {parsed.code}")
         return Scan("location", location.code, location, _location_actions(user))
+    if parsed.kind is codes.CodeKind.CHECKOUT:
+        try:
+            checkout = checkouts.get_checkout(user, parsed.code)
+        except NotFound:
+            raise UnknownCode(f"No check-out {parsed.code}") from None
+        return Scan("checkout", checkout.number, checkout, [])
     raise UnknownCode(f"No {parsed.kind} {parsed.code}")
 
 

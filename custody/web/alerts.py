@@ -32,7 +32,7 @@ def subject_url(alert: alerts.Alert) -> str | None:
     if alert.subject_kind == "item":
         return url_for("web.item", code=alert.subject_code)
     if alert.subject_kind == "checkout":
-        return f"{url_for('checkout_pages.index')}/{alert.subject_code}"
+        return url_for("checkout_pages.detail", number=alert.subject_code)
     return None
 
 

@@ -243,4 +243,6 @@ def scanned(code: str) -> Response:
 def _page_of(found: scanning.Scan) -> str:
     if isinstance(found.object, Item):
         return url_for("web.item", code=found.code)
+    if found.kind == "checkout":
+        return url_for("checkout_pages.detail", number=found.code)
     return url_for("web.location", code=found.code)

@@ -20,6 +20,12 @@
   }
 
   document.addEventListener("keydown", function (event) {
+    // A page that scans for itself (static/js/scanner.js marks its body) keeps its scans, even those typed
+    // while its field has lost focus.
+    if (document.body.hasAttribute("data-scanner")) {
+      buffer = "";
+      return;
+    }
     if (editable(event.target) || event.ctrlKey || event.metaKey || event.altKey) {
       buffer = "";
       return;

@@ -243,3 +243,20 @@ def test_responses_match_the_openapi_document(app: Flask, w: dict[str, Any], mon
     call("POST", "/api/v1/checkouts/{number}/cancel", 409, number=number)
     call("POST", "/api/v1/checkouts", 422, _body(w, items=[]))
     call("GET", "/api/v1/checkouts", 200)
+
+
+def test_scanning_a_check_out_number_finds_it_for_those_who_may_see_it(make, api, client, login):
+    from custody import clock
+    from custody.services import checkouts
+
+    handler, keeper = make.user("handler"), make.keeper()
+    shelf = make.location(keeper)
+    item = make.stored_items(handler, keeper, shelf, 1)[0]
+    out = checkouts.request_checkout(
+        handler, [item.code], "appraisal", clock.now() + timedelta(days=1), handler.username
+    )
+    found = api(keeper).get(f"/api/v1/scan?code=http://x/s/{out.number}").get_json()
+    assert (found["kind"], found["code"], found["object"]["number"]) == ("checkout", out.number, out.number)
+    assert api(make.user("handler")).get(f"/api/v1/scan?code={out.number}").status_code == 404
+    login(keeper)
+    assert client.get(f"/s/{out.number}").headers["Location"].endswith(f"/checkouts/{out.number}")

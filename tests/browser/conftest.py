@@ -49,35 +49,76 @@ def live_server(app: Flask) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def playwright() -> Iterator[Any]:
+    """One Playwright driver for the session: its sync API allows only one per thread."""
     if not CHROMIUM.exists():
         _unavailable(f"Chromium not found at {CHROMIUM}")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:  # pragma: no cover - it is in requirements-dev
         _unavailable("Playwright for Python is not installed")
-    playwright = sync_playwright().start()
+    driver = sync_playwright().start()
     try:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+        yield driver
     finally:
-        playwright.stop()
+        driver.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Any) -> Iterator[Any]:
+    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    try:
+        yield chromium
+    finally:
+        chromium.close()
+
+
+@pytest.fixture
+def camera_browser(playwright: Any) -> Iterator[Any]:
+    """``camera_browser(video)`` → a Chromium of its own whose camera films ``video`` (a .y4m file), in a loop.
+
+    Chromium's fake capture device takes its file at launch, so each test that films something launches one;
+    it is closed at the end of the test.
+    """
+    launched: list[Any] = []
+
+    def launch(video: Path) -> Any:
+        args = [
+            *CHROMIUM_ARGS,
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ]
+        launched.append(playwright.chromium.launch(executable_path=str(CHROMIUM), args=args))
+        return launched[-1]
+
+    yield launch
+    for chromium in launched:
+        chromium.close()
 
 
 @pytest.fixture
 def new_page(browser: Any, live_server: str) -> Iterator[Any]:
-    """``new_page(locale="zh-CN", width=1280, height=900, javascript=True)`` → a page in a fresh context."""
+    """``new_page(locale="zh-CN", width=1280, height=900, javascript=True)`` → a page in a fresh context.
+
+    ``chromium=`` opens it in another browser (``camera_browser``'s), ``permissions=["camera"]`` grants those.
+    """
     contexts: list[Any] = []
 
-    def open_page(locale: str = "zh-CN", width: int = 1280, height: int = 900, javascript: bool = True) -> Any:
-        context = browser.new_context(
+    def open_page(
+        locale: str = "zh-CN",
+        width: int = 1280,
+        height: int = 900,
+        javascript: bool = True,
+        chromium: Any = None,
+        permissions: list[str] | None = None,
+    ) -> Any:
+        context = (chromium or browser).new_context(
             base_url=live_server,
             locale=locale,
             viewport={"width": width, "height": height},
             java_script_enabled=javascript,
+            permissions=permissions or [],
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
