@@ -56,6 +56,8 @@ def from_environment(instance_path: str, overrides: dict[str, Any] | None = None
         "CUSTODY_TOKEN_DAYS": int(env.get("CUSTODY_TOKEN_DAYS", "30")),
         "CUSTODY_INTAKE_HOURS": int(env.get("CUSTODY_INTAKE_HOURS", "24")),
         "CUSTODY_MAX_BATCH": int(env.get("CUSTODY_MAX_BATCH", "20000")),
+        # One photo's file; a request bigger than MAX_CONTENT_LENGTH is refused (413) before this is checked.
+        "CUSTODY_PHOTO_MAX_MB": int(env.get("CUSTODY_PHOTO_MAX_MB", "10")),
         # 10,000 items with descriptions fit easily; anything bigger is refused before parsing.
         "MAX_CONTENT_LENGTH": int(env.get("CUSTODY_MAX_UPLOAD_MB", "32")) * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -89,3 +89,15 @@ def api_item(**overrides: Any) -> dict[str, Any]:
     }
     row.update(overrides)
     return row
+
+
+def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (64, 48), **save: Any) -> bytes:
+    """A small picture in ``fmt`` (JPEG, PNG, WEBP, GIF …), made with Pillow; ``save`` goes to ``Image.save``."""
+    import io
+
+    from PIL import Image
+
+    picture = Image.linear_gradient("L").resize(size).convert("RGBA" if fmt == "PNG" else "RGB")
+    out = io.BytesIO()
+    picture.save(out, fmt, **save)
+    return out.getvalue()
