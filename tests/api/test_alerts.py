@@ -111,3 +111,23 @@ def test_overdue_check_out_is_alerted_until_everything_is_back(make, api):
     assert "1 item(s)" in still["detail"]
     checkouts.return_items(keeper, out.number, [codes[1]], seal_intact=False, note="seal torn")
     assert _alerts(api(keeper), rule="checkout_overdue")["items"] == []
+
+
+def test_items_missing_in_a_stocktake_are_alerted_until_they_turn_up(make, api):
+    from custody.services import stocktakes
+
+    handler, keeper = make.user("handler"), make.keeper()
+    shelf, other = make.location(keeper), make.location(keeper)
+    found, lost = make.stored_items(handler, keeper, shelf, 2)
+    count = stocktakes.open_stocktake(keeper, shelf.code)
+    stocktakes.record_scan(keeper, count.number, found.code)
+    assert _alerts(api(keeper), rule="stocktake_missing")["items"] == []  # open: nothing is missing yet
+    stocktakes.close_stocktake(keeper, count.number)
+
+    (alert,) = _alerts(api(handler), rule="stocktake_missing")["items"]
+    assert alert["subject"] == {"kind": "item", "code": lost.code} and alert["severity"] == "high"
+    assert count.number in alert["detail"]
+    assert _alerts(api(make.user("handler")), rule="stocktake_missing")["items"] == []
+
+    warehouse.move(keeper, lost.code, location=other.code)  # it turned up: any later act resolves the alert
+    assert _alerts(api(keeper), rule="stocktake_missing")["items"] == []
