@@ -13,8 +13,10 @@ import http.client
 import os
 import platform
 import secrets
+import socket
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -207,3 +209,92 @@ def pg_version(url: str) -> str:
             return str(conn.execute(text("SHOW server_version")).scalar())
     finally:
         engine.dispose()
+
+
+def cpu_model() -> str:
+    """The CPU's model name (/proc/cpuinfo), for the record of where figures came from."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Gunicorn:
+    port: int
+    pid: int
+    log: Path
+
+    def processes(self) -> list[int]:
+        """The master and its workers."""
+        pids = [self.pid]
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                if int(stat.read_text().rpartition(")")[2].split()[1]) == self.pid:
+                    pids.append(int(stat.parent.name))
+        return pids
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time used so far by the master and its (long-lived) workers."""
+        ticks = 0
+        for pid in self.processes():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+
+@contextlib.contextmanager
+def gunicorn(workers: int, options: list[str], env: dict[str, str], app: str = "wsgi:app") -> Iterator[Gunicorn]:
+    """gunicorn serving ``app`` on a free port of 127.0.0.1, once /healthz answers and every worker runs;
+    stopped (SIGTERM, then SIGKILL) afterwards, also on errors."""
+    port = free_port()
+    fd, log_name = tempfile.mkstemp(prefix="custody-gunicorn-", suffix=".log")
+    os.close(fd)
+    log = Path(log_name)
+    cmd = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--chdir",
+        str(ROOT),
+        "--error-logfile",
+        str(log),
+        *options,
+        app,
+    ]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = Gunicorn(port, proc.pid, log)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise SystemExit(f"gunicorn exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+            if time.monotonic() > deadline:
+                raise SystemExit(f"gunicorn did not answer /healthz within 60 s:\n{log.read_text()[-3000:]}")
+            with contextlib.suppress(OSError):
+                if request("GET", port, "/healthz", "")[0] == 200 and len(server.processes()) > workers:
+                    break
+            time.sleep(0.1)
+        yield server
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.unlink(missing_ok=True)
