@@ -162,12 +162,16 @@ def list_items(
 
 
 def item_history(user: User, code: str) -> tuple[Item, list[LedgerEntry]]:
-    """The item and every entry that names it, oldest first: one indexed range scan."""
+    """The item and every entry that names it that the user may see, oldest first: one indexed range scan.
+
+    A stocktake's close entry names items of many cases and no case; it is shown to auditors and the
+    centre's keepers only, so a handler never reads other agencies' item codes in it.
+    """
     item = get_item(user, code)
     entries = db.session.scalars(
         select(LedgerEntry)
         .join(LedgerEntryItem, LedgerEntryItem.seq == LedgerEntry.seq)
-        .where(LedgerEntryItem.item_code == item.code)
+        .where(LedgerEntryItem.item_code == item.code, access.entry_filter(user))
         .order_by(LedgerEntryItem.seq)
     )
     return item, list(entries)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from types import SimpleNamespace
 from typing import Any
 
@@ -213,3 +214,26 @@ def test_real_answers_match_the_document(app, make, floor, monkeypatch):
     call("POST", "/api/v1/stocktakes/{number}/close", 200, number=number)
     call("POST", "/api/v1/stocktakes/{number}/close", 409, number=number)
     call("GET", "/api/v1/stocktakes/{number}", 200, number=number)
+
+
+def test_a_handler_never_reads_other_agencies_items_in_a_stocktake_entry(make, api):
+    """The close entry names items of every case on the shelf and no case: only keepers and auditors see it."""
+    from custody.services import stocktakes
+
+    keeper = make.keeper()
+    shelf = make.location(keeper)
+    mine, theirs = make.user("handler"), make.user("handler")
+    (my_item,) = make.stored_items(mine, keeper, shelf, 1)
+    (their_item,) = make.stored_items(theirs, keeper, shelf, 1)
+    count = stocktakes.open_stocktake(keeper, shelf.code)
+    stocktakes.close_stocktake(keeper, count.number)
+
+    def kinds(user):
+        history = api(user).get(f"/api/v1/items/{my_item.code}/history").get_json()
+        assert "entries" in history, history
+        return [e["kind"] for e in history["entries"]], json.dumps(history)
+
+    handler_kinds, handler_text = kinds(mine)
+    assert "stocktake.closed" not in handler_kinds and their_item.code not in handler_text
+    assert "stocktake.closed" in kinds(keeper)[0]
+    assert "stocktake.closed" in kinds(make.user("auditor", kind="supervision"))[0]
