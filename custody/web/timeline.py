@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from custody.models import LedgerEntry
@@ -127,9 +128,54 @@ def _opened(data: Mapping[str, Any]) -> tuple[str, list[Fact]]:
     return _("Case opened in this system."), facts
 
 
+# Names for the facts the warehouse acts record; a key without a name here is shown as it is stored.
+FACT_LABELS = {
+    "location": _l("Location"),
+    "from": _l("From"),
+    "to": _l("To"),
+    "seal_intact": _l("Seal intact"),
+    "late": _l("Taken in late"),
+    "note": _l("Note"),
+    "number": _l("Number"),
+    "purpose": _l("Purpose"),
+    "due_at": _l("Due back"),
+    "taken_by": _l("Taken by"),
+    "expected": _l("Expected"),
+    "found": _l("Found"),
+    "sha256": "SHA-256",
+    "media_type": _l("Type"),
+    "size": _l("Size (bytes)"),
+}
+
+
+def _value(key: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    if key == "purpose":
+        return str(labels.PURPOSES.get(str(value), value))
+    if key == "due_at":
+        return _time_text(value)
+    return str(value)
+
+
 def _generic(data: Mapping[str, Any]) -> list[Fact]:
-    """Kinds without their own wording yet: show the scalar values, so nothing recorded is hidden."""
-    return [Fact(str(k), str(v)) for k, v in sorted(data.items()) if isinstance(v, (str, int, bool)) and v != ""]
+    """Show the scalar values with their names, so nothing recorded is hidden."""
+    return [
+        Fact(str(FACT_LABELS.get(k, k)), _value(k, v))
+        for k, v in sorted(data.items())
+        if isinstance(v, (str, int, bool)) and v != ""
+    ]
+
+
+def _counted(data: Mapping[str, Any], focus: str | None) -> str:
+    """A closed stocktake on an item's page: was this item found?"""
+    if focus is None:
+        return ""
+    if focus in (data.get("missing") or ()):
+        return _("This item was missing.")
+    if focus in (data.get("unexpected") or ()):
+        return _("This item was found where it was not expected.")
+    return _("This item was found.")
 
 
 def build(entries: Iterable[LedgerEntry], focus: str | None = None) -> list[TimelineEntry]:
@@ -142,6 +188,8 @@ def build(entries: Iterable[LedgerEntry], focus: str | None = None) -> list[Time
             summary, facts = _registered(data, codes, focus)
         elif entry.kind == "case.opened":
             summary, facts = _opened(data)
+        elif entry.kind == "stocktake.closed":
+            summary, facts = _counted(data, focus), _generic(data)
         else:
             summary, facts = "", _generic(data)
         title = str(labels.ENTRY_KINDS.get(entry.kind, entry.kind))

@@ -123,3 +123,19 @@ def test_count_this_location_from_its_page(login, client, post_form, floor):
     assert 'action="/stocktakes"' in page and f'name="location" value="{floor.shelf.code}"' in page
     response = post_form(f"/locations/{floor.shelf.code}", {"location": floor.shelf.code}, to="/stocktakes")
     assert response.status_code == 302 and response.headers["Location"] == f"/stocktakes/{_open_number()}"
+
+
+def test_an_items_timeline_says_whether_a_stocktake_found_it(make, login, client):
+    from custody.services import stocktakes
+
+    keeper, handler = make.keeper(), make.user("handler")
+    shelf = make.location(keeper)
+    found, lost = make.stored_items(handler, keeper, shelf, 2)
+    count = stocktakes.open_stocktake(keeper, shelf.code)
+    stocktakes.record_scan(keeper, count.number, found.code)
+    stocktakes.close_stocktake(keeper, count.number)
+    login(keeper)
+    english = {"Accept-Language": "en"}
+    assert "This item was missing." in client.get(f"/items/{lost.code}", headers=english).get_data(as_text=True)
+    page = client.get(f"/items/{found.code}", headers=english).get_data(as_text=True)
+    assert "This item was found." in page and "Seal intact" in page
