@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select
+from sqlalchemy import BigInteger, ColumnElement, Select, literal
 from sqlalchemy.orm import InstrumentedAttribute
 
 from custody.errors import InvalidInput
@@ -34,6 +34,11 @@ def parse_cursor(cursor: str | None) -> int | None:
     return value
 
 
+def bound(after: int) -> ColumnElement[int]:
+    """A cursor as a BIGINT parameter: past 2**31 it must find nothing, not overflow PostgreSQL's INTEGER ids."""
+    return literal(after, BigInteger())
+
+
 def check_limit(limit: int | None) -> int:
     if limit is None:
         return DEFAULT_LIMIT
@@ -52,7 +57,7 @@ def keyset_page(
     """Rows of ``stmt`` with ``key`` greater than ``after``, in key order."""
     limit = check_limit(limit)
     if after is not None:
-        stmt = stmt.where(key > after)
+        stmt = stmt.where(key > bound(after))
     rows = list(db.session.scalars(stmt.order_by(key).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]

@@ -237,3 +237,11 @@ def test_a_handler_never_reads_other_agencies_items_in_a_stocktake_entry(make, a
     assert "stocktake.closed" not in handler_kinds and their_item.code not in handler_text
     assert "stocktake.closed" in kinds(keeper)[0]
     assert "stocktake.closed" in kinds(make.user("auditor", kind="supervision"))[0]
+
+
+def test_a_cursor_past_the_integer_range_is_an_empty_page(make, api):
+    keeper = make.keeper()
+    for path in ("/api/v1/stocktakes", "/api/v1/checkouts", "/api/v1/items", "/api/v1/cases", "/api/v1/locations"):
+        response = api(keeper).get(f"{path}?cursor=37106796560221")
+        assert response.status_code == 200, (path, response.get_json())
+        assert response.get_json() == {"items": [], "next": None}

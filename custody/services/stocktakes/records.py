@@ -12,7 +12,7 @@ from custody.errors import NotFound
 from custody.extensions import db
 from custody.models import Case, Item, Location, Role, ScanResult, Stocktake, StocktakeItem, StocktakeScan, User
 from custody.services import access
-from custody.services.pagination import Page, check_limit, parse_cursor
+from custody.services.pagination import Page, bound, check_limit, parse_cursor
 
 FOUND, MISSING, UNEXPECTED = "found", "missing", "unexpected"
 REPORT_ORDER = {MISSING: 0, UNEXPECTED: 1, FOUND: 2}
@@ -195,7 +195,7 @@ def list_stocktakes(
     if location:
         stmt = stmt.where(Stocktake.location_id.in_(select(Location.id).where(Location.code == location.upper())))
     if after is not None:
-        stmt = stmt.where(Stocktake.id < after if newest_first else Stocktake.id > after)
+        stmt = stmt.where(Stocktake.id < bound(after) if newest_first else Stocktake.id > bound(after))
     order = Stocktake.id.desc() if newest_first else Stocktake.id
     rows = list(db.session.scalars(stmt.order_by(order).limit(limit + 1)))
     more = len(rows) > limit
