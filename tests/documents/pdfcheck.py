@@ -17,7 +17,9 @@ def qr_payloads(pdf: bytes, dpi: int = 300) -> list[list[str]]:
         pages = []
         for page in document:
             image = page.render(scale=dpi / 72, grayscale=True).to_pil()
-            found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+            # Model 2 only: in zxing-cpp 3 "QRCode" is the whole family, and a Micro QR "found" in label text
+            # (seen once: a phantom "3") is not something a phone would read from our labels.
+            found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCodeModel2)
             pages.append(sorted(barcode.text for barcode in found))
             page.close()
         return pages
