@@ -18,6 +18,7 @@ def register_api(app: Flask) -> None:
         cases,
         checkouts,
         docs,
+        handovers,
         identity,
         items,
         labels,
@@ -35,7 +36,20 @@ def register_api(app: Flask) -> None:
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": "session"})
     api.spec.options["security"] = [{"bearer": []}, {"session": []}]
-    for module in (identity, cases, items, places, warehouse, labels, photos, checkouts, stocktakes, ledger, alerts):
+    for module in (
+        identity,
+        cases,
+        items,
+        places,
+        warehouse,
+        labels,
+        photos,
+        checkouts,
+        handovers,
+        stocktakes,
+        ledger,
+        alerts,
+    ):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     app.register_blueprint(docs.bp)  # /api/v1/docs: Swagger UI without inline script
 

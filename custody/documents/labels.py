@@ -19,26 +19,27 @@ then wrapped or cut with an ellipsis, measured with ``pdfmetrics.stringWidth``.
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
-from custody.documents.qr import QUIET_ZONE, Symbol, encode
+from custody.documents.drawing import (
+    CODE_FONT,
+    ELLIPSIS,
+    TEXT_FONT,
+    clean_text,
+    cut_to_width,
+    draw_qr,
+    register_fonts,
+    split_lines,
+    text_width,
+)
+from custody.documents.qr import encode
 
-TEXT_FONT = "STSong-Light"
-CODE_FONT = "Courier-Bold"
-ELLIPSIS = "…"
 PATH_SEPARATOR = " › "
-_DARK_RUN = re.compile("1+")
-# Control characters and characters beyond the BMP (the CID font's UCS-2 encoding has no room for them).
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\U00010000-\U0010ffff]")
 
 
 @dataclass(frozen=True)
@@ -104,64 +105,6 @@ class Words:
 Label = ItemLabel | LocationLabel
 
 
-@cache
-def _fonts() -> None:
-    pdfmetrics.registerFont(UnicodeCIDFont(TEXT_FONT))
-
-
-@cache
-def _advance(font: str, ch: str) -> float:
-    """A character's width at 1 pt."""
-    _fonts()
-    return pdfmetrics.stringWidth(ch, font, 1.0)
-
-
-def _width(text: str, font: str, size: float) -> float:
-    return size * sum(_advance(font, ch) for ch in text)
-
-
-def _clean(text: str | None) -> str:
-    return " ".join(_UNPRINTABLE.sub(" ", text or "").split())
-
-
-def _cut(text: str, font: str, size: float, width: float) -> str:
-    """The longest start of ``text`` that fits with an ellipsis after it."""
-    room = width / size - _advance(font, ELLIPSIS)
-    used = 0.0
-    for i, ch in enumerate(text):
-        used += _advance(font, ch)
-        if used > room:
-            return text[:i].rstrip() + ELLIPSIS
-    return text
-
-
-def _split(text: str, font: str, size: float, width: float, max_lines: int = 0) -> list[str]:
-    """Greedy line breaks: after a space when the line has one, else between any two characters (CJK).
-
-    With ``max_lines``, the last line holds all the rest, however wide.
-    """
-    lines: list[str] = []
-    room = width / size
-    while text:
-        if len(lines) == max_lines - 1:
-            lines.append(text)
-            break
-        used, end, space = 0.0, len(text), -1
-        for i, ch in enumerate(text):
-            used += _advance(font, ch)
-            if used > room:
-                end = i
-                break
-            if ch == " ":
-                space = i
-        if end < len(text) and space > 0:
-            end = space
-        end = max(end, 1)
-        lines.append(text[:end].rstrip())
-        text = text[end:].lstrip()
-    return lines
-
-
 @dataclass(frozen=True)
 class _Text:
     lines: tuple[str, ...]
@@ -176,7 +119,7 @@ def _fit(
 
     Before taking another line, text shrinks down to ``wrap_below`` × ``size``; on its last line, to ``smallest``.
     """
-    natural = _width(text, font, 1.0)
+    natural = text_width(text, font, 1.0)
     if natural * size <= width or not text:
         return _Text((text,), font, size)
     for lines in range(1, max_lines + 1):
@@ -184,12 +127,12 @@ def _fit(
         # The size at which it would fit in ``lines`` lines if breaks cost nothing; then a little smaller.
         candidate = min(size, width * lines / natural)
         while candidate >= floor:
-            split = _split(text, font, candidate, width)
+            split = split_lines(text, font, candidate, width)
             if len(split) <= lines:
                 return _Text(tuple(split), font, candidate)
             candidate *= 0.93
-    split = _split(text, font, smallest, width, max_lines)
-    split[-1] = _cut(split[-1], font, smallest, width)
+    split = split_lines(text, font, smallest, width, max_lines)
+    split[-1] = cut_to_width(split[-1], font, smallest, width)
     return _Text(tuple(split), font, smallest)
 
 
@@ -203,21 +146,6 @@ def _fit_path(names: Sequence[str], font: str, size: float, width: float) -> _Te
         if skip == len(names) - 1 or not any(line.endswith(ELLIPSIS) for line in fitted.lines):
             return fitted
     return _Text((), font, size)
-
-
-def _draw_qr(canvas: Canvas, symbol: Symbol, x: float, y: float, side: float) -> None:
-    """The symbol in a ``side`` × ``side`` square at (x, y), quiet zone included: one path, filled once."""
-    module = side / (symbol.size + 2 * QUIET_ZONE)
-    runs = [
-        f"{run.start()} {r} {run.end() - run.start()} 1 re"
-        for r, row in enumerate(symbol.rows)
-        for run in _DARK_RUN.finditer(row)
-    ]
-    canvas.saveState()
-    # Module units, row 0 at the top: the rectangles' coordinates are small integers.
-    canvas.transform(module, 0, 0, -module, x + QUIET_ZONE * module, y + side - QUIET_ZONE * module)
-    canvas.addLiteral("\n".join(runs) + "\nf")
-    canvas.restoreState()
 
 
 def _draw_lines(canvas: Canvas, text: _Text, x: float, top: float, leading: float = 1.18) -> float:
@@ -240,24 +168,24 @@ def _draw_label(canvas: Canvas, label: Label, width: float, height: float, words
     edge = 1.0 * mm
     pad = 1.5 * mm if height < 35 * mm else 2.5 * mm
     side = min(height - 2 * edge, width * 0.48, 36 * mm)
-    _draw_qr(canvas, encode(label.url), edge, (height - side) / 2, side)
+    draw_qr(canvas, encode(label.url), edge, (height - side) / 2, side)
     left = edge + side + 0.5 * mm
     column = width - left - pad
-    code = _fit(_clean(label.code), CODE_FONT, min(height * 0.17, 20), column, max_lines=2, wrap_below=0.4)
+    code = _fit(clean_text(label.code), CODE_FONT, min(height * 0.17, 20), column, max_lines=2, wrap_below=0.4)
     y = _draw_lines(canvas, code, left, height - pad, leading=1.1) - height * 0.03
     if isinstance(label, ItemLabel):
         meta = min(height * 0.085, 11)
-        seal = f"{words.seal} {_clean(label.seal_no) or words.no_seal}"
+        seal = f"{words.seal} {clean_text(label.seal_no) or words.no_seal}"
         bottom = [
-            _fit(f"{words.case} {_clean(label.case_no)}", TEXT_FONT, meta, column),
+            _fit(f"{words.case} {clean_text(label.case_no)}", TEXT_FONT, meta, column),
             _fit(seal, TEXT_FONT, meta, column),
         ]
-        middle = [(_clean(label.name), min(height * 0.1, 14))]
+        middle = [(clean_text(label.name), min(height * 0.1, 14))]
     else:
-        path = [_clean(n) for n in label.path]
+        path = [clean_text(n) for n in label.path]
         bottom = [_fit_path(path, TEXT_FONT, min(height * 0.075, 10), column)]
-        kind = _clean(words.kinds.get(label.kind, label.kind))
-        middle = [(_clean(label.name), min(height * 0.12, 16)), (kind, min(height * 0.085, 11))]
+        kind = clean_text(words.kinds.get(label.kind, label.kind))
+        middle = [(clean_text(label.name), min(height * 0.12, 16)), (kind, min(height * 0.085, 11))]
     room = y - pad - _height(bottom)
     for i, (line_text, size) in enumerate(middle):
         later = sum(s * 1.18 for _t, s in middle[i + 1 :])  # one line each for what follows
@@ -279,7 +207,7 @@ def render(labels: Sequence[Label], layout: str, words: Words | None = None) -> 
     if not labels:
         raise ValueError("No labels to print")
     words = words or Words()
-    _fonts()
+    register_fonts()
     out = io.BytesIO()
     canvas = Canvas(out, pagesize=sheet.page, invariant=True, pageCompression=True, initialFontName=CODE_FONT)
     canvas.setTitle("Labels")

@@ -3,6 +3,16 @@
 from custody.models.agency import Agency, AgencyKind
 from custody.models.case import Case, CaseHolder, Stage
 from custody.models.checkout import OPEN_CHECKOUT, Checkout, CheckoutItem, CheckoutStatus, Purpose
+from custody.models.handover import (
+    DECIDED_HANDOVER,
+    OPEN_HANDOVER,
+    Handover,
+    HandoverItem,
+    HandoverKind,
+    HandoverStatus,
+    LineState,
+    Presence,
+)
 from custody.models.item import Category, Flag, Item, ItemStatus
 from custody.models.ledger import LedgerEntry, LedgerEntryItem, LedgerHead
 from custody.models.location import Location, LocationKind
@@ -11,7 +21,9 @@ from custody.models.stocktake import ScanResult, Stocktake, StocktakeItem, Stock
 from custody.models.user import ApiToken, Role, User, UserRole
 
 __all__ = [
+    "DECIDED_HANDOVER",
     "OPEN_CHECKOUT",
+    "OPEN_HANDOVER",
     "Agency",
     "AgencyKind",
     "ApiToken",
@@ -22,14 +34,20 @@ __all__ = [
     "CheckoutItem",
     "CheckoutStatus",
     "Flag",
+    "Handover",
+    "HandoverItem",
+    "HandoverKind",
+    "HandoverStatus",
     "Item",
     "ItemStatus",
     "LedgerEntry",
     "LedgerEntryItem",
     "LedgerHead",
+    "LineState",
     "Location",
     "LocationKind",
     "Photo",
+    "Presence",
     "Purpose",
     "Role",
     "ScanResult",

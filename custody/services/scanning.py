@@ -7,15 +7,15 @@ from dataclasses import dataclass, field
 from custody import codes
 from custody.errors import BadCheckCharacter, MalformedCode, NotFound, UnknownCode
 from custody.extensions import db
-from custody.models import Checkout, CheckoutStatus, Item, ItemStatus, Location, Role, User
-from custody.services import access, checkouts, locations
+from custody.models import Checkout, CheckoutStatus, Handover, HandoverStatus, Item, ItemStatus, Location, Role, User
+from custody.services import access, checkouts, handovers, locations
 
 
 @dataclass(frozen=True)
 class Scan:
     kind: str
     code: str
-    object: Item | Location | Checkout
+    object: Item | Location | Checkout | Handover
     actions: list[str] = field(default_factory=list)
 
 
@@ -70,7 +70,19 @@ def resolve(user: User, raw: str) -> Scan:
         except NotFound:
             raise UnknownCode(f"No check-out {parsed.code}") from None
         return Scan("checkout", checkout.number, checkout, [])
+    if parsed.kind is codes.CodeKind.HANDOVER:
+        try:
+            handover = handovers.get_handover(user, parsed.code, with_lines=False)
+        except NotFound:
+            raise UnknownCode(f"No handover {parsed.code}") from None
+        return Scan("handover", handover.number, handover, _handover_actions(user, handover))
     raise UnknownCode(f"No {parsed.kind} {parsed.code}")
+
+
+def _handover_actions(user: User, handover: Handover) -> list[str]:
+    """A keeper scanning a handover's code is there to check its items' presence."""
+    ready = handover.status == HandoverStatus.APPROVED and user.has_role(Role.KEEPER)
+    return ["presence_check"] if ready else []
 
 
 def _location_actions(user: User) -> list[str]:

@@ -4,7 +4,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from custody.api.schemas.common import AwareDateTime, PageQuerySchema, Text, UTCDateTime, page_schema
+from custody.api.schemas.common import AwareDateTime, PageQuerySchema, Text, UTCDateTime, code_list, page_schema
 from custody.models import Checkout, CheckoutItem, CheckoutStatus, Purpose
 from custody.services import checkouts
 from custody.services.checkouts.acts import MAX_ITEMS, REQUESTABLE
@@ -13,22 +13,12 @@ _STRING = {"type": "string"}
 _NULLABLE_STRING = {"type": "string", "nullable": True}
 
 
-def _codes(description: str, required: bool = False) -> fields.List:
-    """A fresh field each time: marshmallow binds a field to the one schema it sits in."""
-    return fields.List(
-        Text(validate=validate.Length(min=1, max=200)),
-        required=required,
-        validate=validate.Length(min=1, max=MAX_ITEMS),
-        metadata={"description": description},
-    )
-
-
 def _note() -> Text:
     return Text(allow_none=True, validate=validate.Length(max=2000))
 
 
 class CheckoutCreateSchema(Schema):
-    items = _codes("Item codes (or label URLs) of one case", required=True)
+    items = code_list("Item codes (or label URLs) of one case", most=MAX_ITEMS, fewest=1, required=True)
     purpose = Text(required=True, validate=validate.OneOf([str(p) for p in REQUESTABLE]))
     due_at = AwareDateTime(
         required=True, format="iso", metadata={"description": "When the items must be back: ISO 8601 with an offset"}
@@ -42,11 +32,11 @@ class CheckoutCreateSchema(Schema):
 
 
 class CheckoutReleaseSchema(Schema):
-    items = _codes("The codes the keeper scanned: exactly the check-out's items")
+    items = code_list("The codes the keeper scanned: exactly the check-out's items", most=MAX_ITEMS, fewest=1)
 
 
 class CheckoutReturnSchema(Schema):
-    items = _codes("The codes coming back now; every item still out when left out")
+    items = code_list("The codes coming back now; every item still out when left out", most=MAX_ITEMS, fewest=1)
     seal_intact = fields.Boolean(required=True)
     note = _note()
 

@@ -37,6 +37,17 @@ class Text(fields.String):
         return text
 
 
+def code_list(description: str, *, most: int, fewest: int = 0, required: bool = False) -> fields.List:
+    """A list of scanned or typed codes (bare or label URLs); a fresh field each time, as marshmallow binds a
+    field to the one schema it sits in."""
+    return fields.List(
+        Text(validate=validate.Length(min=1, max=200)),
+        required=required,
+        validate=validate.Length(min=fewest, max=most),
+        metadata={"description": description},
+    )
+
+
 class AwareDateTime(fields.AwareDateTime):
     """An ISO 8601 time with an offset, that also exists in UTC ("0001-01-01T00:00+14:00" does not)."""
 

@@ -22,6 +22,7 @@ from custody.services.checkouts.reads import (
     takers,
     visible_filter,
 )
+from custody.services.checkouts.with_case import open_for_handover
 
 __all__ = [
     "MAX_ITEMS",
@@ -35,6 +36,7 @@ __all__ = [
     "list_checkouts",
     "normal_codes",
     "open_checkout_of",
+    "open_for_handover",
     "out_by_due",
     "out_lines",
     "release_checkout",

@@ -18,10 +18,21 @@ from custody import clock, codes
 from custody.errors import Forbidden, InvalidInput, InvalidState, ItemsUnavailable, NotFound, WrongAgency
 from custody.extensions import db
 from custody.ledger import EntryKind, append
-from custody.models import Checkout, CheckoutItem, CheckoutStatus, Item, ItemStatus, Purpose, Role, User
+from custody.models import (
+    Checkout,
+    CheckoutItem,
+    CheckoutStatus,
+    Handover,
+    HandoverItem,
+    Item,
+    ItemStatus,
+    Purpose,
+    Role,
+    User,
+)
 from custody.services import access
 from custody.services.checkouts.reads import OUT, load, normal_codes, out_lines, taker
-from custody.services.conditional import changed_rows
+from custody.services.conditional import advance, changed_rows
 from custody.services.uow import transactional
 
 CANCELLABLE = (CheckoutStatus.REQUESTED, CheckoutStatus.APPROVED)
@@ -54,10 +65,19 @@ def _unavailable(items: Sequence[Item]) -> dict[str, str]:
         .where(CheckoutItem.item_id.in_(ids), CheckoutItem.active)
     )
     busy: dict[int, str] = dict(rows.all())
+    handed = dict(
+        db.session.execute(
+            select(HandoverItem.item_id, Handover.number)
+            .join(Handover, Handover.id == HandoverItem.handover_id)
+            .where(HandoverItem.item_id.in_(ids), HandoverItem.active)
+        ).all()
+    )
     refused: dict[str, str] = {}
     for item in items:
         if item.id in busy:
             refused[item.code] = f"already in open check-out {busy[item.id]}"
+        elif item.id in handed:
+            refused[item.code] = f"in open handover {handed[item.id]}: it must stay on its shelf until that is decided"
         elif item.status != ItemStatus.IN_STORAGE:
             refused[item.code] = f"is {item.status}, not in storage"
     return refused
@@ -92,7 +112,7 @@ def _check_request(
     return due_at, carrier
 
 
-def _new_number() -> str:
+def new_number() -> str:
     while True:
         number = codes.new_code(codes.CodeKind.CHECKOUT)
         if db.session.scalar(select(Checkout.id).where(Checkout.number == number)) is None:
@@ -127,7 +147,7 @@ def request_checkout(
     if refused:
         raise _refuse(refused)
     checkout = Checkout(
-        number=_new_number(),
+        number=new_number(),
         case_id=case.id,
         agency_id=actor.agency_id,
         purpose=purpose,
@@ -173,14 +193,7 @@ def _active_codes(checkout: Checkout) -> list[str]:
 
 
 def _transition(checkout: Checkout, allowed: Sequence[str], **values: object) -> None:
-    """Move the check-out on from one of ``allowed``; the loser of a race gets InvalidState."""
-    if checkout.status not in allowed:
-        raise InvalidState(f"Check-out {checkout.number} is {checkout.status}")
-    changed = changed_rows(
-        update(Checkout).where(Checkout.id == checkout.id, Checkout.status.in_(allowed)).values(**values)
-    )
-    if changed != 1:
-        raise InvalidState(f"Check-out {checkout.number} changed just now; reload it")
+    advance(checkout, allowed, "Check-out", **values)
 
 
 def _require_requesting_agency(actor: User, checkout: Checkout, *roles: Role) -> None:

@@ -1,0 +1,149 @@
+"""Issuing and verifying receipts.
+
+A receipt is made from what the handover recorded when it was decided (the shelf each item was on
+at the presence check, the decision's ledger entry), drawn in reportlab's invariant mode, so the
+same handover always gives the same bytes. The first issue stores the file in the content-addressed
+store and writes its SHA-256 into the ledger; later downloads serve those bytes. Anyone holding a
+receipt can check it: its hash either is the one the ledger recorded or it is not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from custody import files
+from custody.documents import receipt_content as document
+from custody.documents.receipt import render
+from custody.errors import InvalidState
+from custody.extensions import db
+from custody.ledger import append
+from custody.ledger.kinds import EntryKind
+from custody.models import DECIDED_HANDOVER, Handover, HandoverItem, User
+from custody.services.conditional import changed_rows
+from custody.services.handovers.reads import find_decided, load
+from custody.services.uow import transactional
+
+
+def verify_url(number: str) -> str:
+    return f"{current_app.config['CUSTODY_BASE_URL']}/verify/{number}"
+
+
+def _signature(user: User | None, at: object) -> document.Signature | None:
+    if user is None or at is None:
+        return None
+    return document.Signature(name=user.name, username=user.username, agency=user.agency.code, at=at)  # type: ignore[arg-type]
+
+
+def _agency(handover: Handover, side: str) -> str:
+    agency = handover.from_agency if side == "from" else handover.to_agency
+    return f"{agency.name} ({agency.code})"
+
+
+def _lines(handover: Handover) -> tuple[document.ReceiptLine, ...]:
+    lines = db.session.scalars(
+        select(HandoverItem).where(HandoverItem.handover_id == handover.id).order_by(HandoverItem.id)
+    )
+    return tuple(
+        document.ReceiptLine(
+            code=line.item.code,
+            name=line.item.name,
+            category=line.item.category,
+            quantity=str(line.item.quantity),
+            unit=line.item.unit,
+            features=line.item.description,
+            seal_no=line.item.seal_no,
+            location=line.location,
+            moves=line.moves,
+            state=line.state,
+            reason=line.reason,
+        )
+        for line in lines
+    )
+
+
+def receipt_of(handover: Handover) -> document.Receipt:
+    """The receipt's content: only what was fixed when the handover was decided."""
+    if handover.status not in DECIDED_HANDOVER or handover.decision_seq is None:
+        raise InvalidState(f"Handover {handover.number} is {handover.status}; a receipt is issued once it is decided")
+    requested = _signature(handover.requested_by, handover.requested_at)
+    assert requested is not None
+    return document.Receipt(
+        number=handover.number,
+        case_no=handover.case.case_no,
+        case_title=handover.case.title,
+        from_agency=_agency(handover, "from"),
+        to_agency=_agency(handover, "to"),
+        kind=handover.kind,
+        status=handover.status,
+        reason=handover.reason,
+        requested=requested,
+        approved=_signature(handover.approved_by, handover.approved_at),
+        checked=_signature(handover.checked_by, handover.checked_at),
+        decided=_signature(handover.decided_by, handover.decided_at),
+        lines=_lines(handover),
+        decision_seq=handover.decision_seq,
+        decision_hash=handover.decision_hash or "",
+        verify_url=verify_url(handover.number),
+        timezone=current_app.config["CUSTODY_TIMEZONE"],
+    )
+
+
+@transactional
+def issue_receipt(actor: User, number: str) -> bytes:
+    """The receipt's PDF; the first call records its SHA-256 in the ledger.
+
+    Raises NotFound, InvalidState (not decided yet). Two first downloads at once make the same bytes;
+    the conditional update lets exactly one of them write the ledger entry.
+    """
+    handover = load(actor, number, with_lines=False)
+    if handover.receipt_sha256 and files.exists(handover.receipt_sha256):
+        with files.open(handover.receipt_sha256) as stored:
+            return stored.read()
+    pdf = render(receipt_of(handover))
+    sha256 = files.put(pdf)
+    if handover.receipt_sha256:
+        if handover.receipt_sha256 != sha256:  # the stored file was lost and the drawing changed since
+            raise InvalidState(f"The receipt of {handover.number} cannot be made again byte for byte")
+        return pdf
+    first = changed_rows(
+        update(Handover)
+        .where(Handover.id == handover.id, Handover.receipt_sha256.is_(None))
+        .values(receipt_sha256=sha256)
+    )
+    if first:
+        entry = append(
+            db.session,
+            actor=actor,
+            kind=EntryKind.HANDOVER_RECEIPT_ISSUED,
+            case_no=handover.case.case_no,
+            data={"number": handover.number, "sha256": sha256, "bytes": len(pdf)},
+        )
+        changed_rows(update(Handover).where(Handover.id == handover.id).values(receipt_seq=entry.seq))
+    return pdf
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the verification page says about an uploaded file."""
+
+    sha256: str
+    issued: bool  # a receipt has been issued for this handover
+    genuine: bool  # the file is byte for byte the receipt the ledger recorded
+
+
+def check_upload(handover: Handover, data: bytes) -> Verdict:
+    digest = hashlib.sha256(data).hexdigest()
+    recorded = handover.receipt_sha256
+    return Verdict(sha256=digest, issued=recorded is not None, genuine=recorded is not None and digest == recorded)
+
+
+def verify_upload(number: str, data: bytes) -> tuple[Handover | None, Verdict | None]:
+    """(the decided handover or None, the verdict on the uploaded bytes or None when no such handover)."""
+    handover = find_decided(number)
+    if handover is None:
+        return None, None
+    return handover, check_upload(handover, data)
