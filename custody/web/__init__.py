@@ -9,10 +9,36 @@ from flask_babel import get_locale
 
 
 def register_web(app: Flask) -> None:
-    from custody.web import alerts, checkouts, health, i18n, labels, photos, printing, stocktakes, views, warehouse
+    from custody.web import (
+        alerts,
+        checkouts,
+        handovers,
+        health,
+        i18n,
+        labels,
+        photos,
+        presence,
+        printing,
+        stocktakes,
+        verify,
+        views,
+        warehouse,
+    )
     from custody.web import format as formatting
 
-    for module in (views, warehouse, printing, photos, checkouts, stocktakes, alerts, health):
+    for module in (
+        views,
+        warehouse,
+        printing,
+        photos,
+        checkouts,
+        handovers,
+        presence,
+        verify,
+        stocktakes,
+        alerts,
+        health,
+    ):
         app.register_blueprint(module.bp)
     labels.register(app)
     app.jinja_env.filters["local_time"] = formatting.local_time

@@ -56,6 +56,13 @@ ENTRY_KINDS = {
     "checkout.released": _l("Released for check-out"),
     "checkout.returned": _l("Returned from check-out"),
     "checkout.cancelled": _l("Check-out cancelled"),
+    "handover.requested": _l("Handover requested"),
+    "handover.approved": _l("Handover approved"),
+    "handover.checked": _l("Presence checked for handover"),
+    "handover.accepted": _l("Handover accepted"),
+    "handover.rejected": _l("Handover rejected"),
+    "handover.cancelled": _l("Handover cancelled"),
+    "handover.receipt_issued": _l("Handover receipt issued"),
     "stocktake.opened": _l("Stocktake opened"),
     "stocktake.closed": _l("Stocktake closed"),
 }
@@ -74,6 +81,25 @@ PURPOSES = {
     "other": _l("Other"),
     "moves_with_case": _l("Moves with the case"),
 }
+HANDOVER_STATUSES = {
+    "requested": _l("Requested"),
+    "approved": _l("Approved"),
+    "checked": _l("Presence checked"),
+    "accepted": _l("Accepted"),
+    "partially_accepted": _l("Partly accepted"),
+    "rejected": _l("Rejected"),
+    "cancelled": _l("Cancelled"),
+}
+# The legal names of the moves between agencies (design §5.4).
+HANDOVER_KINDS = {
+    "prosecution_review": _l("Transfer for prosecution review"),
+    "supplementary_investigation": _l("Returned for supplementary investigation"),
+    "indictment": _l("Public prosecution"),
+    "appeal": _l("Appeal"),
+    "transfer": _l("Transfer of jurisdiction"),
+}
+LINE_STATES = {"pending": _l("Pending"), "accepted": _l("Accepted"), "rejected": _l("Rejected")}
+PRESENCE = {"present": _l("Present"), "missing": _l("Missing")}
 SCAN_RESULTS = {"expected": _l("Expected"), "unexpected": _l("Unexpected"), "duplicate": _l("Already scanned")}
 SEVERITIES = {"high": _l("High"), "medium": _l("Medium"), "low": _l("Low")}
 ALERT_RULES = {
@@ -137,6 +163,10 @@ def register(app: Flask) -> None:
             "role_label": _label(ROLES),
             "checkout_status_label": _label(CHECKOUT_STATUSES),
             "purpose_label": _label(PURPOSES),
+            "handover_status_label": _label(HANDOVER_STATUSES),
+            "handover_kind_label": _label(HANDOVER_KINDS),
+            "line_state_label": _label(LINE_STATES),
+            "presence_label": _label(PRESENCE),
             "scan_result_label": _label(SCAN_RESULTS),
             "severity_label": _label(SEVERITIES),
             "alert_rule_label": _label(ALERT_RULES),

@@ -10,14 +10,16 @@ message it does not know yet.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from custody.errors import DomainError
+from custody.web.labels import HANDOVER_STATUSES
 
 # Exact validation messages (marshmallow's and the services') → what a person should read.
 _EXACT = {
@@ -142,3 +144,139 @@ def describe_status(status: int) -> str:
     if known is not None:
         return str(known)
     return _("Something went wrong; it has been logged.") if status >= 500 else _("The request was not accepted.")
+
+
+# The handover services' English (custody/services/handovers/), as a person reads it. The lead
+# sentence comes from the error's detail, then one sentence per field or item message it carries.
+def _status(text: str) -> str:
+    return str(HANDOVER_STATUSES.get(text, text))
+
+
+_HANDOVER_LEADS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+    (
+        re.compile(r"^Case .+ already has open handover (\S+)$"),
+        lambda m: _(
+            "The case already has an open handover, %(number)s: it must be decided or cancelled first.", number=m[1]
+        ),
+    ),
+    (
+        re.compile(r"^Case .+ got another open handover just now; reload it$"),
+        lambda m: _("Someone requested a handover of this case just now; reload the page."),
+    ),
+    (
+        re.compile(r"^Handover \S+ is (\w+); it can be accepted once checked$"),
+        lambda m: _(
+            "The handover can be accepted once the keeper has checked the items; it is %(status)s now.",
+            status=_status(m[1]),
+        ),
+    ),
+    (
+        re.compile(r"^Handover \S+ is (\w+); a receipt is issued once it is decided$"),
+        lambda m: _("A receipt is issued once the handover is decided; it is %(status)s now.", status=_status(m[1])),
+    ),
+    (
+        re.compile(r"^Handover \S+ is (\w+)$"),
+        lambda m: _("Not possible now: the handover is %(status)s.", status=_status(m[1])),
+    ),
+    (
+        re.compile(r"^Handover \S+ changed just now; reload it$"),
+        lambda m: _("Someone else acted on this handover just now; reload the page."),
+    ),
+    (
+        re.compile(r"^Items of handover \S+ changed since the request; reload it$"),
+        lambda m: _("Items of this handover changed since it was requested; reload the page."),
+    ),
+    (
+        re.compile(r"^Case .+ is no longer held by (\S+)$"),
+        lambda m: _("The case is no longer held by %(agency)s.", agency=m[1]),
+    ),
+    (
+        re.compile(r"^Only (\S+) may do this for handover \S+, not \S+$"),
+        lambda m: _("Only %(agency)s may take this step of the handover.", agency=m[1]),
+    ),
+]
+_HANDOVER_EXACT = {
+    "A case cannot be handed over to the agency holding it": _l(
+        "Choose an agency other than the one holding the case."
+    ),
+    "Say why the handover is rejected": _l("Say why the handover is rejected."),
+    "In another open handover since a moment ago; reload and try again": _l(
+        "Some items were put in another handover just now; reload the page and try again."
+    ),
+}
+_HANDOVER_DETAILS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+    (re.compile(r"^No agency (.*)$"), lambda m: _("There is no agency %(code)s.", code=m[1])),
+    (
+        re.compile(r"^(\S+) does not hold cases$"),
+        lambda m: _("%(code)s does not hold cases: choose a police, procuratorate or court agency.", code=m[1]),
+    ),
+    (re.compile(r"^At most (\d+)$"), lambda m: _("At most %(n)s items at once.", n=m[1])),
+    (re.compile(r"^(\S+) is not an item of case .+$"), lambda m: _("%(code)s is not an item of this case.", code=m[1])),
+    (re.compile(r"^(\S+) is disposed$"), lambda m: _("%(code)s has been disposed of.", code=m[1])),
+    (re.compile(r"^(\S+) is checked out$"), lambda m: _("%(code)s is checked out.", code=m[1])),
+    (
+        re.compile(r"^(\S+) in open check-out (\S+)$"),
+        lambda m: _("%(code)s is in check-out %(number)s.", code=m[1], number=m[2]),
+    ),
+    (
+        re.compile(r"^(\S+) in open handover (\S+)$"),
+        lambda m: _("%(code)s is in handover %(number)s.", code=m[1], number=m[2]),
+    ),
+    (
+        re.compile(r"^(\S+) is already in the custody of (\S+)$"),
+        lambda m: _("%(code)s is already in the custody of %(agency)s.", code=m[1], agency=m[2]),
+    ),
+    (
+        re.compile(r"^(\S+) is not among the items handed over$"),
+        lambda m: _("%(code)s is marked to move with the case but is not ticked to be handed over.", code=m[1]),
+    ),
+    (re.compile(r"^(\S+) is not in this handover$"), lambda m: _("%(code)s is not in this handover.", code=m[1])),
+    (re.compile(r"^(\S+) is listed twice$"), lambda m: _("%(code)s is listed twice.", code=m[1])),
+]
+SHOWN_DETAILS = 10  # a refusal naming thousands of items names the first few and counts the rest
+
+
+def _handover_detail(text: str, code: str | None) -> str:
+    if text == "Give the reason for rejecting this item":
+        return (
+            _("Give the reason for rejecting %(code)s.", code=code) if code else _("Give the reason for rejecting it.")
+        )
+    known = _HANDOVER_EXACT.get(text)
+    if known is not None:
+        return str(known)
+    for pattern, render in _HANDOVER_DETAILS:
+        match = pattern.match(text)
+        if match:
+            return render(match)
+    return field_message(text)
+
+
+def describe_handover(error: DomainError, rejected: Sequence[str] = ()) -> str:
+    """A handover service's refusal in the user's language: what went wrong, then what it names.
+
+    ``rejected`` are the codes of an acceptance's rejections in the order sent, so that
+    ``reject.2``'s "give the reason" can say which item it means.
+    """
+    lead = next((render(m) for pattern, render in _HANDOVER_LEADS if (m := pattern.match(error.detail))), None)
+    details: list[str] = []
+    for key, messages in (error.errors or {}).items():
+        index = str(key).removeprefix("reject.")
+        code = rejected[int(index)] if index.isdigit() and int(index) < len(rejected) else None
+        for text in _flat(messages):
+            said = _handover_detail(text, code)
+            if said not in details:
+                details.append(said)
+    if len(details) > SHOWN_DETAILS:
+        more = len(details) - SHOWN_DETAILS
+        details = [*details[:SHOWN_DETAILS], ngettext("… and %(num)d more.", "… and %(num)d more.", more)]
+    return " ".join([lead or describe(error), *details])
+
+
+def _flat(messages: Any) -> list[str]:
+    if isinstance(messages, str):
+        return [messages]
+    if isinstance(messages, Mapping):
+        return [text for inner in messages.values() for text in _flat(inner)]
+    if isinstance(messages, Iterable):
+        return [text for inner in messages for text in _flat(inner)]
+    return []

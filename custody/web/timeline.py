@@ -143,9 +143,22 @@ FACT_LABELS = {
     "expected": _l("Expected"),
     "found": _l("Found"),
     "sha256": "SHA-256",
+    "kind": _l("Kind"),
+    "status": _l("Status"),
+    "stage": _l("Stage"),
+    "accepted": _l("Items accepted"),
+    "present": _l("Items present"),
+    "reason": _l("Reason"),
+    "was": _l("Was"),
+    "handover": _l("Handover"),
+    "bytes": _l("Size (bytes)"),
     "media_type": _l("Type"),
     "size": _l("Size (bytes)"),
 }
+
+
+def _first_label(value: Any, *tables: Mapping[str, Any]) -> Any:
+    return next((table[str(value)] for table in tables if str(value) in table), value)
 
 
 def _value(key: str, value: Any) -> str:
@@ -155,6 +168,13 @@ def _value(key: str, value: Any) -> str:
         return str(labels.PURPOSES.get(str(value), value))
     if key == "due_at":
         return _time_text(value)
+    # The same keys name different vocabularies in different acts (a location's kind, a handover's kind).
+    if key == "kind":
+        return str(_first_label(value, labels.HANDOVER_KINDS, labels.LOCATION_KINDS, labels.AGENCY_KINDS))
+    if key in ("status", "was"):
+        return str(_first_label(value, labels.HANDOVER_STATUSES, labels.CHECKOUT_STATUSES))
+    if key == "stage":
+        return str(labels.STAGES.get(str(value), value))
     return str(value)
 
 
@@ -178,6 +198,20 @@ def _counted(data: Mapping[str, Any], focus: str | None) -> str:
     return _("This item was found.")
 
 
+def _handed_over(kind: str, data: Mapping[str, Any], focus: str | None) -> str:
+    """On an item's page: what the handover step meant for this item."""
+    if focus is None:
+        return ""
+    if kind == "handover.checked":
+        return _("This item was missing.") if focus in (data.get("missing") or ()) else _("This item was on its shelf.")
+    if kind == "handover.accepted":
+        rejected = {r.get("code"): r.get("reason") for r in data.get("rejected") or () if isinstance(r, dict)}
+        if focus in rejected:
+            return _("Refused by the receiving agency: %(reason)s", reason=rejected[focus])
+        return _("Custody passed to %(agency)s.", agency=data.get("to") or "")
+    return ""
+
+
 def build(entries: Iterable[LedgerEntry], focus: str | None = None) -> list[TimelineEntry]:
     """Timeline rows for ``entries``. ``focus`` is the item whose page this is: its own record is shown
     instead of the list of items an entry covers."""
@@ -190,6 +224,8 @@ def build(entries: Iterable[LedgerEntry], focus: str | None = None) -> list[Time
             summary, facts = _opened(data)
         elif entry.kind == "stocktake.closed":
             summary, facts = _counted(data, focus), _generic(data)
+        elif entry.kind in ("handover.checked", "handover.accepted"):
+            summary, facts = _handed_over(entry.kind, data, focus), _generic(data)
         else:
             summary, facts = "", _generic(data)
         title = str(labels.ENTRY_KINDS.get(entry.kind, entry.kind))

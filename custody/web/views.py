@@ -19,9 +19,10 @@ from werkzeug.wrappers import Response
 from custody.api.schemas.items import ItemCreateSchema
 from custody.errors import DomainError, InvalidInput, NotFound
 from custody.models import Category, Flag, Item, ItemStatus, Role
-from custody.services import alerts, auth, cases, items, ledger_view, locations, scanning
+from custody.services import alerts, auth, cases, handovers, items, ledger_view, locations, scanning
 from custody.web import rows, timeline
 from custody.web.forms import CaseForm, LoginForm
+from custody.web.handovers import case_section
 from custody.web.i18n import LANGUAGES
 from custody.web.messages import describe, field_errors
 from custody.web.security import safe_next
@@ -75,7 +76,7 @@ def set_language(code: str) -> Response:
 @bp.route("/")
 @login_required
 def dashboard() -> str:
-    """The cases the user may see; for keepers, what waits for intake."""
+    """The cases the user may see; for keepers, what waits for intake; what waits in the handover inbox."""
     visible = cases.list_cases(current_user, limit=200)
     waiting = None
     if current_user.has_role(Role.KEEPER):
@@ -89,6 +90,8 @@ def dashboard() -> str:
         roots=locations.roots() if current_user.has_role(Role.KEEPER) else [],
         can_open=current_user.has_role(Role.HANDLER),
         alert_counts=alerts.counts(current_user),
+        handover_counts=handovers.inbox_counts(current_user),
+        handover_worker=current_user.has_role(Role.HANDLER, Role.APPROVER, Role.KEEPER),
     )
 
 
@@ -117,7 +120,7 @@ def new_case() -> Response | str:
 @bp.route("/cases/<path:case_no>", methods=["GET", "POST"])
 @login_required
 def case(case_no: str) -> Response | str:
-    """A case, its items, its history, and the form that registers several items at once."""
+    """A case, its items, its handovers, its history, and the form that registers several items at once."""
     the_case = cases.get_case(current_user, case_no)
     can_register = current_user.has_role(Role.HANDLER) and the_case.agency_id == current_user.agency_id
     form_rows = rows.blank_rows()
@@ -141,6 +144,7 @@ def case(case_no: str) -> Response | str:
         more_items=listed.next is not None,
         entries=timeline.build(entries),
         more_entries=more_entries,
+        handover=case_section(current_user, the_case, listed.items),
         can_register=can_register,
         rows=rows.padded(form_rows),
         row_errors=row_errors,
