@@ -133,3 +133,44 @@ def verify() -> None:
         err=True,
     )
     sys.exit(1)
+
+
+@custody_group.command("alerts")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line, for machines.")
+@click.option("--rule", help="Only this rule.")
+@click.option("--severity", type=click.Choice(["high", "medium", "low"]), help="Only this severity.")
+@with_appcontext
+def alerts_command(as_json: bool, rule: str | None, severity: str | None) -> None:
+    """Print every current alert of the centre; exit 1 when any high-severity alert exists (for cron), else 0."""
+    import json
+
+    from custody.services import alerts
+
+    try:
+        found = alerts.current_alerts(None, rule=rule, severity=severity)
+        counted = alerts.counts(None)
+    except DomainError as error:
+        _fail(error)
+    for alert in found:
+        since = alert.since.strftime("%Y-%m-%dT%H:%M:%SZ")
+        subject = f"{alert.subject_kind}:{alert.subject_code}"
+        if as_json:
+            record = {
+                "rule": alert.rule,
+                "severity": alert.severity,
+                "subject": {"kind": alert.subject_kind, "code": alert.subject_code},
+                "since": since,
+                "case_no": alert.case_no,
+                "detail": alert.detail,
+            }
+            click.echo(json.dumps(record, ensure_ascii=False))
+        else:
+            click.echo(f"{alert.severity}\t{alert.rule}\t{subject}\t{since}\t{alert.detail}")
+    shown = sum(
+        n
+        for name, n in counted.by_rule.items()
+        if rule in (None, name) and severity in (None, alerts.RULES[name].severity)
+    )
+    more = f" ({shown - len(found)} more not listed: at most {alerts.RULE_CAP} per rule)" if shown > len(found) else ""
+    click.echo(f"{counted.high} high, {counted.medium} medium, {counted.low} low{more}", err=True)
+    sys.exit(1 if counted.high else 0)

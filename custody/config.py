@@ -55,6 +55,12 @@ def from_environment(instance_path: str, overrides: dict[str, Any] | None = None
         "CUSTODY_FILES_DIR": env.get("CUSTODY_FILES_DIR", str(instance / "files")),
         "CUSTODY_TOKEN_DAYS": int(env.get("CUSTODY_TOKEN_DAYS", "30")),
         "CUSTODY_INTAKE_HOURS": int(env.get("CUSTODY_INTAKE_HOURS", "24")),
+        # Alert thresholds in days (custody/services/alerts): a handover step, items of a closed case,
+        # an approved disposition not executed, the ledger not verified.
+        "CUSTODY_HANDOVER_WAIT_DAYS": int(env.get("CUSTODY_HANDOVER_WAIT_DAYS", "3")),
+        "CUSTODY_CLOSED_CASE_DAYS": int(env.get("CUSTODY_CLOSED_CASE_DAYS", "30")),
+        "CUSTODY_DISPOSITION_WAIT_DAYS": int(env.get("CUSTODY_DISPOSITION_WAIT_DAYS", "7")),
+        "CUSTODY_VERIFY_DAYS": int(env.get("CUSTODY_VERIFY_DAYS", "7")),
         "CUSTODY_MAX_BATCH": int(env.get("CUSTODY_MAX_BATCH", "20000")),
         # One photo's file; a request bigger than MAX_CONTENT_LENGTH is refused (413) before this is checked.
         "CUSTODY_PHOTO_MAX_MB": int(env.get("CUSTODY_PHOTO_MAX_MB", "10")),

@@ -17,7 +17,9 @@ def register_api(app: Flask) -> None:
         alerts,
         cases,
         checkouts,
+        dispositions,
         docs,
+        exports,
         handovers,
         identity,
         items,
@@ -46,8 +48,10 @@ def register_api(app: Flask) -> None:
         photos,
         checkouts,
         handovers,
+        dispositions,
         stocktakes,
         ledger,
+        exports,
         alerts,
     ):
         api.register_blueprint(module.blp, url_prefix="/api/v1")

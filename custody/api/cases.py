@@ -7,9 +7,9 @@ from typing import Any
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from custody.api.schemas.cases import CaseCreateSchema, CasePageSchema, CaseQuerySchema, CaseSchema
+from custody.api.schemas.cases import CaseCloseSchema, CaseCreateSchema, CasePageSchema, CaseQuerySchema, CaseSchema
 from custody.api.schemas.items import ItemBatchSchema, ItemListSchema
-from custody.services import cases, items
+from custody.services import cases, closing, items
 
 blp = Blueprint("cases", __name__, description="Cases and item registration")
 
@@ -43,3 +43,11 @@ def get_case(case_no: str) -> Any:
 def register_items(data: dict[str, Any], case_no: str) -> Any:
     """Register items to a case, all or nothing (handler of the holding agency)."""
     return {"items": items.register_items(current_user, case_no, data["items"])}
+
+
+@blp.route("/cases/<path:case_no>/close", methods=["POST"])
+@blp.arguments(CaseCloseSchema)
+@blp.response(200, CaseSchema)
+def close_case(data: dict[str, Any], case_no: str) -> Any:
+    """Close the case (handler or approver of the holding agency): its items then await their disposition."""
+    return closing.close_case(current_user, case_no, data["reason"], data.get("note"))

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 
 from custody.api.schemas.handovers import (
     AcceptSchema,
-    CancelSchema,
+    HandoverCancelSchema,
     HandoverCreateSchema,
     HandoverPageSchema,
     HandoverQuerySchema,
@@ -98,7 +98,7 @@ def reject(data: dict[str, Any], number: str) -> Any:
 
 
 @blp.route("/handovers/<number>/cancel", methods=["POST"])
-@blp.arguments(CancelSchema, required=False)
+@blp.arguments(HandoverCancelSchema, required=False)
 @blp.response(200, HandoverSchema)
 def cancel(data: dict[str, Any], number: str) -> Any:
     """Withdraw the handover before the receiver decides (sending agency)."""

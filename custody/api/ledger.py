@@ -7,7 +7,7 @@ from typing import Any
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from custody.api.schemas.ledger import EntryPageSchema, EntryQuerySchema, HeadSchema, VerifySchema
+from custody.api.schemas.ledger import EntryPageSchema, EntryQuerySchema, HeadSchema, VerifySchema, entry_filter
 from custody.services import ledger_view
 from custody.services.pagination import parse_cursor
 
@@ -18,11 +18,11 @@ blp = Blueprint("ledger", __name__, description="The tamper-evident ledger")
 @blp.arguments(EntryQuerySchema, location="query")
 @blp.response(200, EntryPageSchema)
 def entries(query: dict[str, Any]) -> Any:
-    """Entries after ``after`` (or ``cursor``), oldest first, that the caller may see."""
+    """Entries after ``after`` (or ``cursor``), oldest first, that the caller may see and the filters select."""
     after = query.get("after")
     if after is None:
         after = parse_cursor(query.get("cursor"))
-    return ledger_view.entries(current_user, after=after, limit=query.get("limit"))
+    return ledger_view.entries(current_user, after=after, limit=query.get("limit"), where=entry_filter(query))
 
 
 @blp.route("/ledger/head")

@@ -8,10 +8,11 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from custody.api.schemas.checkouts import checkout_json
+from custody.api.schemas.dispositions import DispositionSummarySchema
 from custody.api.schemas.handovers import HandoverSummarySchema
 from custody.api.schemas.items import item_json
 from custody.api.schemas.places import LocationCreateSchema, LocationSchema, ScanQuerySchema, ScanSchema
-from custody.models import Checkout, Handover, Item
+from custody.models import Checkout, Disposition, Handover, Item
 from custody.services import locations, scanning
 
 blp = Blueprint("places", __name__, description="Locations and scanning")
@@ -44,6 +45,8 @@ def scan(query: dict[str, str]) -> dict[str, Any]:
         obj = checkout_json(found.object)
     elif isinstance(found.object, Handover):
         obj = HandoverSummarySchema().dump(found.object)
+    elif isinstance(found.object, Disposition):
+        obj = DispositionSummarySchema().dump(found.object)
     else:
         obj = LocationSchema().dump(found.object)
     return {"kind": found.kind, "code": found.code, "object": obj, "actions": found.actions}

@@ -17,11 +17,6 @@ writes each page's text as one run of PDF text operators. Both passes are linear
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
-from itertools import accumulate
 from zoneinfo import ZoneInfo
 
 from reportlab.lib.units import mm
@@ -49,8 +44,6 @@ from custody.documents.receipt_content import (
 )
 from custody.documents.receipt_layout import (
     COLUMNS,
-    FOOTER,
-    GREY,
     LEADING,
     MARGIN,
     PAD,
@@ -60,34 +53,17 @@ from custody.documents.receipt_layout import (
     STEP_COLUMNS,
     WIDTH,
     Block,
+    Pen,
+    Row,
+    draw_rows,
     font_for,
+    local_time,
+    paginate,
+    quantity_text,
+    time_text,
+    utc_offset,
     wrap,
 )
-
-
-def _local(at: datetime, zone: ZoneInfo) -> datetime:
-    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(zone)
-
-
-def _time(at: datetime, zone: ZoneInfo) -> str:
-    local = _local(at, zone)
-    return f"{local:%Y-%m-%d %H:%M:%S} {_offset(local)}"
-
-
-def _offset(local: datetime) -> str:
-    minutes = int(local.utcoffset().total_seconds()) // 60  # type: ignore[union-attr]
-    sign = "+" if minutes >= 0 else "-"
-    hours, rest = divmod(abs(minutes), 60)
-    return f"UTC{sign}{hours:02d}:{rest:02d}"
-
-
-def _quantity(text: str) -> str:
-    """``1.500`` → ``1.5``, ``2.000`` → ``2``; what is not a number is printed as it is."""
-    try:
-        value = Decimal(text).normalize()
-    except InvalidOperation:
-        return text
-    return format(value.quantize(Decimal(1)) if value == value.to_integral() else value, "f")
 
 
 def _cells(index: int, line: ReceiptLine) -> tuple[str, ...]:
@@ -97,16 +73,13 @@ def _cells(index: int, line: ReceiptLine) -> tuple[str, ...]:
         line.code,
         line.name,
         CATEGORIES.get(line.category, line.category).replace(" ", "\n", 1),
-        f"{_quantity(line.quantity)} {line.unit}",
+        f"{quantity_text(line.quantity)} {line.unit}",
         line.features or NOTHING,
         line.seal_no or NOTHING,
         line.location or NOTHING,
         MOVES[line.moves].replace(" ", "\n", 1),
         f"{decision}\n{line.reason}" if line.reason else decision,
     )
-
-
-Row = tuple[str, ...]  # each cell's text wrapped to its column, lines joined by "\n" (compact for 10,000 rows)
 
 
 def _row(index: int, line: ReceiptLine) -> Row:
@@ -133,7 +106,7 @@ def _first_head(receipt: Receipt, zone: ZoneInfo) -> Block:
     """Title, what the handover was, and the QR code to the verification page (drawn beside this block)."""
     block = Block()
     block.text(0, 0, ["移交清单  Transfer receipt"], TEXT_FONT, 18)
-    decided = _local((receipt.decided or receipt.requested).at, zone)
+    decided = local_time((receipt.decided or receipt.requested).at, zone)
     fields = [
         ("移交单号 Handover no.", receipt.number, CODE_FONT),
         ("案件 Case", f"{receipt.case_no}  {receipt.case_title}", TEXT_FONT),
@@ -141,7 +114,7 @@ def _first_head(receipt: Receipt, zone: ZoneInfo) -> Block:
         ("移交类型 Kind", KINDS.get(receipt.kind, receipt.kind), TEXT_FONT),
         ("状态 Status", STATUSES.get(receipt.status, receipt.status), TEXT_FONT),
         ("日期 Date", f"{decided:%Y-%m-%d}", TEXT_FONT),
-        ("时区 Time zone", f"{receipt.timezone} ({_offset(decided)})", TEXT_FONT),
+        ("时区 Time zone", f"{receipt.timezone} ({utc_offset(decided)})", TEXT_FONT),
         *([("拒收理由 Reason", receipt.reason, TEXT_FONT)] if receipt.reason else []),
         ("核验网址 Verify at", receipt.verify_url, TEXT_FONT),
     ]
@@ -183,7 +156,7 @@ def _closing(receipt: Receipt, zone: ZoneInfo) -> Block:
     block.fills.append((0, top - 2, STEP_COLUMNS[-1][0] + STEP_COLUMNS[-1][1], 12))
     rows = [("步骤 Step", "经办人 Name", "单位 Agency", "时间 Time")]
     for step, who in steps:
-        signed = who and (step, f"{who.name} ({who.username})", who.agency, _time(who.at, zone))
+        signed = who and (step, f"{who.name} ({who.username})", who.agency, time_text(who.at, zone))
         rows.append(signed or (step, NOTHING, NOTHING, NOTHING))
     for cells in rows:
         for (x, width), text in zip(STEP_COLUMNS, cells, strict=True):
@@ -209,110 +182,7 @@ def _closing(receipt: Receipt, zone: ZoneInfo) -> Block:
     return block
 
 
-@dataclass
-class _Page:
-    rows: list[tuple[int, int, int]] = field(default_factory=list)  # row index, first line, end line
-    closing: bool = False
-
-
-def _paginate(rows: Sequence[Row], first: float, later: float, table: float, closing: float) -> list[_Page]:
-    """Rows onto pages: a row moves to the next page whole unless it is taller than a page, then it continues there."""
-    bottom = PAGE[1] - MARGIN - FOOTER
-    pages = [_Page()]
-    y = MARGIN + first + table
-    capacity = int((bottom - (MARGIN + later + table) - 2 * PAD) // LEADING)  # lines of one row on a later page
-    for index, cells in enumerate(rows):
-        height = max(cell.count("\n") for cell in cells) + 1
-        start = 0
-        while start < height:
-            room = int((bottom - y - 2 * PAD) // LEADING)
-            rest = height - start
-            if rest > room and (rest <= capacity or room < 2) and pages[-1].rows:
-                pages.append(_Page())
-                y = MARGIN + later + table
-                continue
-            end = start + min(rest, max(room, 1))
-            pages[-1].rows.append((index, start, end))
-            y += (end - start) * LEADING + 2 * PAD
-            start = end
-    if y + closing > bottom:
-        pages.append(_Page())
-    pages[-1].closing = True
-    return pages
-
-
-class _Pen:
-    """One page's text as PDF operators: a text matrix and a hex string a line, the font set when it changes.
-
-    reportlab's text object sets a CID font again before every string and formats each number with
-    its pure-Python ``fp_str``; written directly, the text of ten thousand items takes half the time.
-    The strings are the bytes reportlab would write (UCS-2 for the CID font, Latin-1 for Courier).
-    """
-
-    def __init__(self, canvas: Canvas) -> None:
-        self.canvas = canvas
-        self.ops = ["BT 0 g"]
-        self.font: tuple[str, float] | None = None
-
-    def put(self, x: float, y: float, text: str, font: str = TEXT_FONT, size: float = SIZE) -> None:
-        if (font, size) != self.font:
-            # The document's name for the font (/F1 …); registering it puts it in the pages' resources.
-            self.ops.append(f"{self.canvas._doc.getInternalFontName(font)} {size:g} Tf")
-            self.font = (font, size)
-        data = text.encode("utf-16-be") if font == TEXT_FONT else text.encode("latin-1", "replace")
-        self.ops.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm <{data.hex()}> Tj")
-
-    def block(self, block: Block, top: float) -> float:
-        """Draws ``block`` with its top at ``top`` (pt from the page's top); returns its bottom."""
-        height = PAGE[1]
-        self.canvas.setFillGray(GREY)
-        for x, y, w, h in block.fills:
-            self.canvas.rect(MARGIN + x, height - top - y - h, w, h, stroke=0, fill=1)
-        self.canvas.setFillGray(0)
-        if block.rules:
-            self.canvas.lines(
-                [(MARGIN + a, height - top - b, MARGIN + c, height - top - d) for a, b, c, d in block.rules]
-            )
-        for x, y, font, size, text in block.runs:
-            self.put(MARGIN + x, height - top - y, text, font, size)
-        return top + block.height
-
-    def finish(self) -> None:
-        self.ops.append("ET")
-        self.canvas.addLiteral("\n".join(self.ops))
-
-
-def _draw_rows(pen: _Pen, rows: Sequence[Row], page: _Page, head: float, top: float) -> float:
-    """The page's share of the table from ``top`` down, and the grid from the column heads at ``head``.
-
-    Returns the table's bottom.
-    """
-    height = PAGE[1]
-    y = top
-    rules = [
-        (MARGIN, height - head, MARGIN + WIDTH, height - head),
-        (MARGIN, height - top, MARGIN + WIDTH, height - top),
-    ]
-    for index, start, end in page.rows:
-        x = MARGIN
-        for i, (cell, column) in enumerate(zip(rows[index], COLUMNS, strict=True)):
-            baseline = height - y - PAD - SIZE
-            font, lines = font_for(cell, column.font), cell.split("\n")
-            # A row continued from the page before says again which item it is (number and code).
-            for text in lines[start:end] if i >= 2 else lines[: end - start]:
-                pen.put(x + PAD, baseline, text, font)
-                baseline -= LEADING
-            x += column.width
-        y += (end - start) * LEADING + 2 * PAD
-        rules.append((MARGIN, height - y, MARGIN + WIDTH, height - y))
-    for x in accumulate((column.width for column in COLUMNS), initial=MARGIN):
-        rules.append((x, height - head, x, height - y))
-    pen.canvas.setLineWidth(0.4)
-    pen.canvas.lines(rules)
-    return y
-
-
-def _footer(pen: _Pen, receipt: Receipt, number: int, total: int) -> None:
+def _footer(pen: Pen, receipt: Receipt, number: int, total: int) -> None:
     y = MARGIN
     pen.put(MARGIN, y, receipt.number, CODE_FONT, 8)
     marker = f"第 {number} / {total} 页   Page {number} / {total}"
@@ -337,14 +207,14 @@ def render(receipt: Receipt) -> bytes:
         _closing(receipt, zone),
     )
     rows = [_row(i, line) for i, line in enumerate(receipt.lines, start=1)]
-    pages = _paginate(rows, first.height, later.height, head.height, closing.height)
+    pages = paginate(rows, first.height, later.height, head.height, closing.height)
     out = io.BytesIO()
     canvas = Canvas(out, pagesize=PAGE, invariant=True, pageCompression=True, initialFontName=CODE_FONT)
     canvas.setTitle(f"移交清单 Transfer receipt {receipt.number}")
     canvas.setSubject(f"{receipt.case_no} {receipt.from_agency} → {receipt.to_agency}")
     canvas.setCreator("Custody ledger")
     for number, page in enumerate(pages, start=1):
-        pen = _Pen(canvas)
+        pen = Pen(canvas)
         canvas.setLineWidth(0.4)
         if number == 1:
             top = pen.block(first, MARGIN)
@@ -352,7 +222,7 @@ def render(receipt: Receipt) -> bytes:
         else:
             top = pen.block(later, MARGIN)
         if page.rows:
-            top = _draw_rows(pen, rows, page, top, pen.block(head, top))
+            top = draw_rows(pen, rows, page, top, pen.block(head, top))
         if page.closing:
             pen.block(closing, top)
         _footer(pen, receipt, number, len(pages))

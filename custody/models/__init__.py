@@ -1,8 +1,15 @@
 """SQLAlchemy 2 typed models: data only, no rules and no ledger writes."""
 
 from custody.models.agency import Agency, AgencyKind
-from custody.models.case import Case, CaseHolder, Stage
+from custody.models.case import Case, CaseHolder, ClosingReason, Stage
 from custody.models.checkout import OPEN_CHECKOUT, Checkout, CheckoutItem, CheckoutStatus, Purpose
+from custody.models.disposition import (
+    OPEN_DISPOSITION,
+    Disposition,
+    DispositionItem,
+    DispositionKind,
+    DispositionStatus,
+)
 from custody.models.handover import (
     DECIDED_HANDOVER,
     OPEN_HANDOVER,
@@ -14,7 +21,7 @@ from custody.models.handover import (
     Presence,
 )
 from custody.models.item import Category, Flag, Item, ItemStatus
-from custody.models.ledger import LedgerEntry, LedgerEntryItem, LedgerHead
+from custody.models.ledger import LedgerCheck, LedgerEntry, LedgerEntryItem, LedgerHead
 from custody.models.location import Location, LocationKind
 from custody.models.photo import Photo
 from custody.models.stocktake import ScanResult, Stocktake, StocktakeItem, StocktakeScan, StocktakeStatus
@@ -23,6 +30,7 @@ from custody.models.user import ApiToken, Role, User, UserRole
 __all__ = [
     "DECIDED_HANDOVER",
     "OPEN_CHECKOUT",
+    "OPEN_DISPOSITION",
     "OPEN_HANDOVER",
     "Agency",
     "AgencyKind",
@@ -33,6 +41,11 @@ __all__ = [
     "Checkout",
     "CheckoutItem",
     "CheckoutStatus",
+    "ClosingReason",
+    "Disposition",
+    "DispositionItem",
+    "DispositionKind",
+    "DispositionStatus",
     "Flag",
     "Handover",
     "HandoverItem",
@@ -40,6 +53,7 @@ __all__ = [
     "HandoverStatus",
     "Item",
     "ItemStatus",
+    "LedgerCheck",
     "LedgerEntry",
     "LedgerEntryItem",
     "LedgerHead",

@@ -17,6 +17,13 @@ class Stage(StrEnum):
     CLOSED = "closed"
 
 
+class ClosingReason(StrEnum):
+    JUDGMENT_EXECUTED = "judgment_executed"
+    WITHDRAWN = "withdrawn"
+    NOT_PROSECUTED = "not_prosecuted"
+    OTHER = "other"
+
+
 class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (one_of("stage", Stage),)
@@ -29,6 +36,11 @@ class Case(Base):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     opened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     opened_at: Mapped[utc_created]
+    # Closed by its holder (judgment executed, case withdrawn …): its items still stored feed an alert.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_reason: Mapped[str | None] = mapped_column(String(24))
+    closed_note: Mapped[str | None] = mapped_column(Text)
 
     agency: Mapped[Agency] = relationship(lazy="joined")
     holders: Mapped[list["CaseHolder"]] = relationship(order_by="CaseHolder.ordinal", lazy="selectin")

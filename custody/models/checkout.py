@@ -42,7 +42,17 @@ class Checkout(Base):
     """Items leaving the shelf for a while: requested, approved, released, returned."""
 
     __tablename__ = "checkouts"
-    __table_args__ = (one_of("status", CheckoutStatus), one_of("purpose", Purpose))
+    __table_args__ = (
+        one_of("status", CheckoutStatus),
+        one_of("purpose", Purpose),
+        # Overdue check-outs: only those still out, not the years of returned ones past their due time.
+        Index(
+            "ix_checkouts_out_due_at",
+            "due_at",
+            postgresql_where=text("status IN ('released', 'partially_returned')"),
+            sqlite_where=text("status IN ('released', 'partially_returned')"),
+        ),
+    )
 
     id: Mapped[intpk]
     number: Mapped[str] = mapped_column(String(16), unique=True)

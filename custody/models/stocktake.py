@@ -1,7 +1,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from custody.db import Base, UTCDateTime
@@ -47,6 +47,16 @@ class StocktakeItem(Base):
     """What the stocktake expects to find: the items stored in its scope when it was opened."""
 
     __tablename__ = "stocktake_items"
+    # What closed stocktakes did not find: the "stocktake missing" alert reads only these rows.
+    __table_args__ = (
+        Index(
+            "ix_stocktake_items_missing",
+            "stocktake_id",
+            "item_id",
+            postgresql_where=text("NOT found"),
+            sqlite_where=text("found = 0"),
+        ),
+    )
 
     stocktake_id: Mapped[int] = mapped_column(ForeignKey("stocktakes.id"), primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True, index=True)

@@ -16,6 +16,7 @@ from custody.extensions import db
 from custody.ledger import EntryKind, append
 from custody.models import Agency, Case, Item, ItemStatus, LedgerEntry, LedgerEntryItem, Location, Role, User
 from custody.services import access
+from custody.services.closing import refuse_if_closed
 from custody.services.pagination import Page, keyset_page, parse_cursor
 from custody.services.uow import transactional
 
@@ -64,11 +65,12 @@ def _check_rows(rows: Sequence[Mapping[str, Any]]) -> None:
 def register_items(actor: User, case_no: str, rows: Sequence[Mapping[str, Any]]) -> list[Item]:
     """Register validated rows (see api.schemas.items) to a case, in one act.
 
-    Raises NotFound, WrongAgency, Forbidden, InvalidInput (naming each bad row).
+    Raises NotFound, WrongAgency, Forbidden, InvalidState (the case is closed), InvalidInput (naming each bad row).
     """
     case = access.visible_case(db.session, actor, case_no)
     access.require_holder(actor, case)
     access.require_role(actor, Role.HANDLER)
+    refuse_if_closed(case)
     if not rows:
         raise InvalidInput("No items given", errors={"items": ["At least one item"]})
     _check_rows(rows)

@@ -7,15 +7,26 @@ from dataclasses import dataclass, field
 from custody import codes
 from custody.errors import BadCheckCharacter, MalformedCode, NotFound, UnknownCode
 from custody.extensions import db
-from custody.models import Checkout, CheckoutStatus, Handover, HandoverStatus, Item, ItemStatus, Location, Role, User
-from custody.services import access, checkouts, handovers, locations
+from custody.models import (
+    Checkout,
+    CheckoutStatus,
+    Disposition,
+    Handover,
+    HandoverStatus,
+    Item,
+    ItemStatus,
+    Location,
+    Role,
+    User,
+)
+from custody.services import access, checkouts, dispositions, handovers, locations
 
 
 @dataclass(frozen=True)
 class Scan:
     kind: str
     code: str
-    object: Item | Location | Checkout | Handover
+    object: Item | Location | Checkout | Handover | Disposition
     actions: list[str] = field(default_factory=list)
 
 
@@ -76,6 +87,13 @@ def resolve(user: User, raw: str) -> Scan:
         except NotFound:
             raise UnknownCode(f"No handover {parsed.code}") from None
         return Scan("handover", handover.number, handover, _handover_actions(user, handover))
+    if parsed.kind is codes.CodeKind.DISPOSITION:
+        try:
+            disposition = dispositions.get_disposition(user, parsed.code)
+        except NotFound:
+            raise UnknownCode(f"No disposition {parsed.code}") from None
+        steps = dispositions.steps_for(user, disposition)
+        return Scan("disposition", disposition.number, disposition, ["execute"] if "execute" in steps else [])
     raise UnknownCode(f"No {parsed.kind} {parsed.code}")
 
 

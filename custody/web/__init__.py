@@ -11,7 +11,10 @@ from flask_babel import get_locale
 def register_web(app: Flask) -> None:
     from custody.web import (
         alerts,
+        audit,
         checkouts,
+        closing,
+        dispositions,
         handovers,
         health,
         i18n,
@@ -19,6 +22,7 @@ def register_web(app: Flask) -> None:
         photos,
         presence,
         printing,
+        stats,
         stocktakes,
         verify,
         views,
@@ -32,11 +36,15 @@ def register_web(app: Flask) -> None:
         printing,
         photos,
         checkouts,
+        closing,
         handovers,
         presence,
         verify,
+        dispositions,
         stocktakes,
         alerts,
+        audit,
+        stats,
         health,
     ):
         app.register_blueprint(module.bp)

@@ -7,11 +7,22 @@ from typing import Any
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from werkzeug.routing import BuildError
 
 from custody.services import alerts
 
 bp = Blueprint("alert_pages", __name__)
 PAGE = 500
+
+
+def _step(step: str) -> str:
+    if step == "requested":
+        return _("approval")
+    if step == "approved":
+        return _("the presence check")
+    if step == "checked":
+        return _("the receiving agency's decision")
+    return step
 
 
 def detail(alert: alerts.Alert) -> str:
@@ -25,15 +36,47 @@ def detail(alert: alerts.Alert) -> str:
         return _("%(count)d item(s) not back", **p)
     if alert.rule == "stocktake_missing":
         return _("Not found in stocktake %(stocktake)s of %(location)s", **p)
+    if alert.rule == "handover_waiting":
+        return _(
+            "Waiting %(days)d days for %(step)s (limit %(limit)d days)",
+            days=p["days"],
+            limit=p["limit"],
+            step=_step(p["step"]),
+        )
+    if alert.rule == "closed_case_items":
+        return _(
+            "%(count)d item(s) not disposed of %(days)d days after the case was closed (limit %(limit)d days)", **p
+        )
+    if alert.rule == "disposition_waiting":
+        return _(
+            "%(count)d item(s) approved for disposition %(days)d days ago and not executed (limit %(limit)d days)", **p
+        )
+    if alert.rule == "ledger_verification_failed":
+        return _("Verification found entry %(seq)s bad (%(reason)s); %(checked)d entries checked before it", **p)
+    if alert.rule == "ledger_not_verified":
+        return _("Not verified for %(days)d days (limit %(limit)d days); last verified up to entry %(head)d", **p)
     return alert.detail
 
 
+# Where each kind of subject is shown on the web: (endpoint, its argument).
+_PAGES = {
+    "item": ("web.item", "code"),
+    "checkout": ("checkout_pages.detail", "number"),
+    "handover": ("handover_pages.detail", "number"),
+    "disposition": ("disposition_pages.detail", "number"),
+    "case": ("web.case", "case_no"),
+}
+
+
 def subject_url(alert: alerts.Alert) -> str | None:
-    if alert.subject_kind == "item":
-        return url_for("web.item", code=alert.subject_code)
-    if alert.subject_kind == "checkout":
-        return url_for("checkout_pages.detail", number=alert.subject_code)
-    return None
+    """The page of the alert's subject; None when that page does not exist (yet) in this deployment."""
+    try:
+        if alert.subject_kind == "ledger":
+            return url_for("audit_pages.verify")
+        endpoint, argument = _PAGES[alert.subject_kind]
+        return url_for(endpoint, **{argument: alert.subject_code})  # type: ignore[arg-type]
+    except (KeyError, BuildError):
+        return None
 
 
 @bp.app_context_processor
@@ -44,11 +87,27 @@ def _alert_helpers() -> dict[str, Any]:
 @bp.route("/alerts")
 @login_required
 def index() -> str:
-    """Current alerts the user may see, most severe and oldest first."""
+    """Current alerts the user may see, most severe and oldest first (``?rule=``, ``?severity=``)."""
     rule = request.args.get("rule") or None
     if rule not in alerts.RULES:
         rule = None
-    found = alerts.current_alerts(current_user, rule=rule)
+    severity = request.args.get("severity") or None
+    if severity not in alerts.SEVERITIES:
+        severity = None
+    found = alerts.current_alerts(current_user, rule=rule, severity=severity)
+    mine = [r.name for r in alerts.rules_for(current_user)]
+    total = len(found)
+    if total > PAGE:  # a listing is capped per rule; the counts are not
+        counted = alerts.counts(current_user).by_rule
+        total = sum(
+            n for name, n in counted.items() if rule in (None, name) and severity in (None, alerts.RULES[name].severity)
+        )
     return render_template(
-        "alerts/index.html", alerts=found[:PAGE], total=len(found), rule=rule, rules=list(alerts.RULES)
+        "alerts/index.html",
+        alerts=found[:PAGE],
+        total=total,
+        rule=rule,
+        severity=severity,
+        rules=mine,
+        severities=alerts.SEVERITIES,
     )

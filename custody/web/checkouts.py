@@ -46,6 +46,18 @@ _PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
         re.compile(r"^(\S+) is (\w+), not in storage$"),
         lambda m: _("%(code)s is not in storage (%(status)s).", code=m[1], status=labels.STATUSES.get(m[2], m[2])),
     ),
+    (
+        re.compile(r"^(\S+) in open handover (\S+): .+$"),
+        lambda m: _(
+            "%(code)s is in handover %(number)s and stays on its shelf until that is decided.", code=m[1], number=m[2]
+        ),
+    ),
+    (
+        re.compile(r"^(\S+) in open disposition (\S+): .+$"),
+        lambda m: _(
+            "%(code)s is in disposition %(number)s and stays on its shelf until it is executed.", code=m[1], number=m[2]
+        ),
+    ),
     (re.compile(r"^Not scanned: (.+)$"), lambda m: _("Not scanned: %(codes)s", codes=m[1])),
     (re.compile(r"^Not in this check-out: (.+)$"), lambda m: _("Not in this check-out: %(codes)s", codes=m[1])),
 ]

@@ -16,6 +16,12 @@ STAGES = {
     "execution": _l("Execution"),
     "closed": _l("Closed"),
 }
+CLOSING_REASONS = {
+    "judgment_executed": _l("Judgment executed"),
+    "withdrawn": _l("Case withdrawn"),
+    "not_prosecuted": _l("Not prosecuted"),
+    "other": _l("Other"),
+}
 CATEGORIES = {
     "cash": _l("Cash"),
     "valuables": _l("Valuables"),
@@ -63,6 +69,11 @@ ENTRY_KINDS = {
     "handover.rejected": _l("Handover rejected"),
     "handover.cancelled": _l("Handover cancelled"),
     "handover.receipt_issued": _l("Handover receipt issued"),
+    "disposition.requested": _l("Disposition requested"),
+    "disposition.approved": _l("Disposition approved"),
+    "disposition.executed": _l("Disposition executed"),
+    "disposition.cancelled": _l("Disposition cancelled"),
+    "disposition.record_issued": _l("Disposition record issued"),
     "stocktake.opened": _l("Stocktake opened"),
     "stocktake.closed": _l("Stocktake closed"),
 }
@@ -98,6 +109,21 @@ HANDOVER_KINDS = {
     "appeal": _l("Appeal"),
     "transfer": _l("Transfer of jurisdiction"),
 }
+DISPOSITION_STATUSES = {
+    "requested": _l("Requested"),
+    "approved": _l("Approved"),
+    "executed": _l("Executed"),
+    "cancelled": _l("Cancelled"),
+}
+# An item's final fate (design §5.6), as the legal texts name it.
+DISPOSITION_KINDS = {
+    "return_to_owner": _l("Return to owner"),
+    "confiscate": _l("Confiscation"),
+    "auction": _l("Auction"),
+    "destroy": _l("Destruction"),
+    "transfer_out": _l("Transfer out"),
+    "early_sale": _l("Early sale (perishable items)"),
+}
 LINE_STATES = {"pending": _l("Pending"), "accepted": _l("Accepted"), "rejected": _l("Rejected")}
 PRESENCE = {"present": _l("Present"), "missing": _l("Missing")}
 SCAN_RESULTS = {"expected": _l("Expected"), "unexpected": _l("Unexpected"), "duplicate": _l("Already scanned")}
@@ -107,6 +133,11 @@ ALERT_RULES = {
     "intake_overdue": _l("Waiting for intake too long"),
     "checkout_overdue": _l("Check-out overdue"),
     "stocktake_missing": _l("Missing in stocktake"),
+    "handover_waiting": _l("Handover waiting too long"),
+    "closed_case_items": _l("Items of a closed case not disposed of"),
+    "disposition_waiting": _l("Disposition not executed"),
+    "ledger_verification_failed": _l("Ledger verification failed"),
+    "ledger_not_verified": _l("Ledger not verified recently"),
 }
 AGENCY_KINDS = {
     "police": _l("Police"),
@@ -153,6 +184,8 @@ def register(app: Flask) -> None:
     def _labels() -> dict[str, Any]:
         return {
             "stage_label": _label(STAGES),
+            "closing_reason_label": _label(CLOSING_REASONS),
+            "closing_reasons": list(CLOSING_REASONS.items()),
             "category_label": _label(CATEGORIES),
             "status_label": _label(STATUSES),
             "flag_label": _label(FLAGS),
@@ -165,6 +198,8 @@ def register(app: Flask) -> None:
             "purpose_label": _label(PURPOSES),
             "handover_status_label": _label(HANDOVER_STATUSES),
             "handover_kind_label": _label(HANDOVER_KINDS),
+            "disposition_status_label": _label(DISPOSITION_STATUSES),
+            "disposition_kind_label": _label(DISPOSITION_KINDS),
             "line_state_label": _label(LINE_STATES),
             "presence_label": _label(PRESENCE),
             "scan_result_label": _label(SCAN_RESULTS),

@@ -223,6 +223,10 @@ _HANDOVER_DETAILS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] 
         lambda m: _("%(code)s is in handover %(number)s.", code=m[1], number=m[2]),
     ),
     (
+        re.compile(r"^(\S+) in open disposition (\S+)$"),
+        lambda m: _("%(code)s is in disposition %(number)s.", code=m[1], number=m[2]),
+    ),
+    (
         re.compile(r"^(\S+) is already in the custody of (\S+)$"),
         lambda m: _("%(code)s is already in the custody of %(agency)s.", code=m[1], agency=m[2]),
     ),

@@ -152,6 +152,7 @@ FACT_LABELS = {
     "was": _l("Was"),
     "handover": _l("Handover"),
     "bytes": _l("Size (bytes)"),
+    "items_not_disposed": _l("Items not yet disposed of"),
     "media_type": _l("Type"),
     "size": _l("Size (bytes)"),
 }
@@ -173,6 +174,8 @@ def _value(key: str, value: Any) -> str:
         return str(_first_label(value, labels.HANDOVER_KINDS, labels.LOCATION_KINDS, labels.AGENCY_KINDS))
     if key in ("status", "was"):
         return str(_first_label(value, labels.HANDOVER_STATUSES, labels.CHECKOUT_STATUSES))
+    if key == "reason":
+        return str(_first_label(value, labels.CLOSING_REASONS))
     if key == "stage":
         return str(labels.STAGES.get(str(value), value))
     return str(value)

@@ -21,6 +21,7 @@ from custody.errors import DomainError, InvalidInput, NotFound
 from custody.models import Category, Flag, Item, ItemStatus, Role
 from custody.services import alerts, auth, cases, handovers, items, ledger_view, locations, scanning
 from custody.web import rows, timeline
+from custody.web.dispositions import case_section as disposition_section
 from custody.web.forms import CaseForm, LoginForm
 from custody.web.handovers import case_section
 from custody.web.i18n import LANGUAGES
@@ -145,6 +146,7 @@ def case(case_no: str) -> Response | str:
         entries=timeline.build(entries),
         more_entries=more_entries,
         handover=case_section(current_user, the_case, listed.items),
+        disposition=disposition_section(current_user, the_case),
         can_register=can_register,
         rows=rows.padded(form_rows),
         row_errors=row_errors,
@@ -249,4 +251,8 @@ def _page_of(found: scanning.Scan) -> str:
         return url_for("web.item", code=found.code)
     if found.kind == "checkout":
         return url_for("checkout_pages.detail", number=found.code)
+    if found.kind == "handover":
+        return url_for("handover_pages.detail", number=found.code)
+    if found.kind == "disposition":
+        return url_for("disposition_pages.detail", number=found.code)
     return url_for("web.location", code=found.code)

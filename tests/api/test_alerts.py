@@ -131,3 +131,32 @@ def test_items_missing_in_a_stocktake_are_alerted_until_they_turn_up(make, api):
 
     warehouse.move(keeper, lost.code, location=other.code)  # it turned up: any later act resolves the alert
     assert _alerts(api(keeper), rule="stocktake_missing")["items"] == []
+
+
+def test_new_rules_come_through_the_api_with_their_subjects(make, api):
+    from custody.services import closing
+    from tests.worlds import HandoverWorld
+
+    world = HandoverWorld(make)
+    number = world.requested()
+    closed = make.case(world.handler)
+    make.stored_items(world.handler, world.keeper, world.shelf, 1, case=closed)
+    closing.close_case(world.handler, closed.case_no, "withdrawn")
+    clock.set_clock(lambda: datetime.now(UTC) + timedelta(days=31))
+
+    body = _alerts(api(world.auditor))
+    subjects = {a["rule"]: (a["subject"], a["severity"], a["case_no"]) for a in body["items"]}
+    assert subjects == {
+        "handover_waiting": ({"kind": "handover", "code": number}, "medium", world.case.case_no),
+        "closed_case_items": ({"kind": "case", "code": closed.case_no}, "medium", closed.case_no),
+        "ledger_not_verified": ({"kind": "ledger", "code": "0"}, "low", None),
+    }
+    assert [a["rule"] for a in body["items"]][-1] == "ledger_not_verified"  # least severe last
+    waiting = _alerts(api(world.handler), rule="handover_waiting")["items"][0]
+    assert waiting["detail"] == "Waiting 31 days for approval (limit 3 days)"
+    assert [a["rule"] for a in _alerts(api(world.auditor), severity="low")["items"]] == ["ledger_not_verified"]
+    assert _alerts(api(world.keeper))["items"] == []  # nothing of the keeper's: approval and closing are not
+
+    spec = api(world.auditor).get("/api/v1/openapi.json").get_json()
+    rules = spec["components"]["schemas"]["Alert"]["properties"]["rule"]["enum"]
+    assert {"handover_waiting", "closed_case_items", "disposition_waiting", "ledger_verification_failed"} <= set(rules)

@@ -12,9 +12,9 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from custody import files
-from custody.errors import Duplicate, Forbidden, InvalidInput, NotFound, WrongAgency
+from custody.errors import Duplicate, Forbidden, InvalidInput, InvalidState, NotFound, WrongAgency
 from custody.extensions import db
-from custody.models import LedgerEntry, LedgerEntryItem, Photo, User
+from custody.models import Item, LedgerEntry, LedgerEntryItem, Photo, User
 from custody.services import photos
 from tests.factories import image_bytes
 
@@ -196,9 +196,21 @@ def test_the_store_writes_the_same_content_once(app):
         files.path("../" + sha[3:])
 
 
-@pytest.mark.skip(reason="dispositions are not built yet: no service makes an item disposed")
-def test_a_disposed_item_takes_no_photos():
+def test_a_disposed_item_takes_no_photos(make):
     """add_photo raises InvalidState once the item is disposed (its record is read-only, DESIGN §4 rule 9)."""
+    from tests.services.test_dispositions import DispositionWorld
+
+    world = DispositionWorld(make)
+    gone = world.codes[0]
+    photos.add_photo(world.handler, gone, image_bytes("PNG"))  # before: a photo is fine
+    world.executed_disposal(items=[gone])
+    for someone in (world.handler, world.keeper):
+        with pytest.raises(InvalidState, match="disposed"):
+            photos.add_photo(someone, gone, image_bytes("JPEG"))
+    assert len(_photo_entries(gone)) == 1
+    assert db.session.scalar(select(func.count(Photo.id))) == 1
+    item = db.session.scalars(select(Item).where(Item.code == gone)).one()
+    assert not photos.may_add(world.handler, item) and not photos.may_add(world.keeper, item)
 
 
 def test_the_same_photo_sent_twice_at_once_is_stored_once(app, make, handler, item):

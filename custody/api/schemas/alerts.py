@@ -5,8 +5,15 @@ from custody.services.alerts import HIGH, LOW, MEDIUM, RULES
 
 
 class SubjectSchema(Schema):
-    kind = fields.String(metadata={"enum": ["item", "checkout", "handover", "stocktake", "case", "ledger"]})
-    code = fields.String()
+    kind = fields.String(
+        metadata={"enum": ["item", "checkout", "handover", "stocktake", "case", "ledger", "disposition"]}
+    )
+    code = fields.String(
+        metadata={
+            "description": "Item code, check-out, handover or disposition number, case number; "
+            "for the ledger, the first bad entry's seq (or the last verified head)"
+        }
+    )
 
 
 class AlertSchema(Schema):

@@ -1,7 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from custody.api.schemas.common import PageQuerySchema, Text, UTCDateTime, page_schema
-from custody.models import Stage
+from custody.models import ClosingReason, Stage
 
 
 class CaseCreateSchema(Schema):
@@ -24,6 +24,13 @@ class CaseSchema(Schema):
     )
     item_count = fields.Integer()
     opened_at = UTCDateTime()
+    closed_at = UTCDateTime(allow_none=True)
+    closed_reason = fields.String(allow_none=True, metadata={"enum": [*ClosingReason, None]})
+
+
+class CaseCloseSchema(Schema):
+    reason = Text(required=True, validate=validate.OneOf(list(ClosingReason)))
+    note = Text(allow_none=True, validate=validate.Length(max=2000))
 
 
 class CaseQuerySchema(PageQuerySchema):

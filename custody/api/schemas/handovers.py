@@ -60,7 +60,7 @@ class RejectSchema(Schema):
     reason = Text(required=True, validate=validate.Length(min=1, max=2000))
 
 
-class CancelSchema(Schema):
+class HandoverCancelSchema(Schema):
     reason = Text(allow_none=True, validate=validate.Length(max=2000))
 
 

@@ -3,10 +3,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from custody.api.schemas.common import CURSOR, MAX_SEQ, Text, page_schema
+from custody.api.schemas.common import CURSOR, MAX_SEQ, AwareDateTime, Text, page_schema
+from custody.ledger.kinds import EntryKind
 from custody.models import LedgerEntry
+from custody.services.ledger_view import EntryFilter
 
 
 def _body(entry: LedgerEntry) -> dict[str, Any]:
@@ -34,7 +36,30 @@ class EntrySchema(Schema):
     body = fields.String()
 
 
-class EntryQuerySchema(Schema):
+class EntryFilterSchema(Schema):
+    """The ledger browser's filters (each optional; together they all apply)."""
+
+    agency = Text(validate=validate.Length(min=1, max=16), metadata={"description": "Code of the acting agency"})
+    kind = Text(validate=validate.OneOf(list(EntryKind)), metadata={"description": "Entry kind, e.g. item.moved"})
+    case_no = Text(validate=validate.Length(min=1, max=64))
+    item = Text(validate=validate.Length(min=1, max=16), metadata={"description": "Item code: entries naming it"})
+    actor = Text(validate=validate.Length(min=1, max=64), metadata={"description": "Username of the actor"})
+    since = AwareDateTime(data_key="from", metadata={"description": "Entries at or after this time (with offset)"})
+    until = AwareDateTime(data_key="to", metadata={"description": "Entries before this time (with offset)"})
+
+    @validates_schema
+    def _range(self, data: dict[str, Any], **_kw: Any) -> None:
+        if data.get("since") and data.get("until") and data["since"] >= data["until"]:
+            raise ValidationError("Must be later than from", "to")
+
+
+def entry_filter(query: dict[str, Any]) -> EntryFilter:
+    """The loaded query's filters (other keys, such as the cursor, are left out)."""
+    names = ("agency", "kind", "case_no", "item", "actor", "since", "until")
+    return EntryFilter(**{name: query.get(name) for name in names})
+
+
+class EntryQuerySchema(EntryFilterSchema):
     after = fields.Integer(
         validate=validate.Range(min=0, max=MAX_SEQ), metadata={"description": "Entries with a greater seq (0: all)"}
     )

@@ -27,7 +27,7 @@ class ScanQuerySchema(Schema):
 
 
 class ScanSchema(Schema):
-    kind = fields.String(metadata={"enum": ["item", "location", "handover", "checkout"]})
+    kind = fields.String(metadata={"enum": ["item", "location", "handover", "checkout", "disposition"]})
     code = fields.String()
     object = fields.Dict(metadata={"description": "The item, location or handover, as its own endpoint returns it"})
     actions = fields.List(fields.String(), metadata={"description": "What the caller may do to it now"})

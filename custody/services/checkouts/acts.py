@@ -22,6 +22,8 @@ from custody.models import (
     Checkout,
     CheckoutItem,
     CheckoutStatus,
+    Disposition,
+    DispositionItem,
     Handover,
     HandoverItem,
     Item,
@@ -72,12 +74,21 @@ def _unavailable(items: Sequence[Item]) -> dict[str, str]:
             .where(HandoverItem.item_id.in_(ids), HandoverItem.active)
         ).all()
     )
+    disposing = dict(
+        db.session.execute(
+            select(DispositionItem.item_id, Disposition.number)
+            .join(Disposition, Disposition.id == DispositionItem.disposition_id)
+            .where(DispositionItem.item_id.in_(ids), DispositionItem.active)
+        ).all()
+    )
     refused: dict[str, str] = {}
     for item in items:
         if item.id in busy:
             refused[item.code] = f"already in open check-out {busy[item.id]}"
         elif item.id in handed:
             refused[item.code] = f"in open handover {handed[item.id]}: it must stay on its shelf until that is decided"
+        elif item.id in disposing:
+            refused[item.code] = f"in open disposition {disposing[item.id]}: it stays on its shelf until executed"
         elif item.status != ItemStatus.IN_STORAGE:
             refused[item.code] = f"is {item.status}, not in storage"
     return refused

@@ -9,27 +9,18 @@ receipt can check it: its hash either is the one the ledger recorded or it is no
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
-
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from custody import files
 from custody.documents import receipt_content as document
 from custody.documents.receipt import render
 from custody.errors import InvalidState
 from custody.extensions import db
-from custody.ledger import append
 from custody.ledger.kinds import EntryKind
 from custody.models import DECIDED_HANDOVER, Handover, HandoverItem, User
-from custody.services.conditional import changed_rows
 from custody.services.handovers.reads import find_decided, load
+from custody.services.issued import Verdict, issue_once, verdict, verify_url
 from custody.services.uow import transactional
-
-
-def verify_url(number: str) -> str:
-    return f"{current_app.config['CUSTODY_BASE_URL']}/verify/{number}"
 
 
 def _signature(user: User | None, at: object) -> document.Signature | None:
@@ -94,51 +85,21 @@ def receipt_of(handover: Handover) -> document.Receipt:
 
 @transactional
 def issue_receipt(actor: User, number: str) -> bytes:
-    """The receipt's PDF; the first call records its SHA-256 in the ledger.
-
-    Raises NotFound, InvalidState (not decided yet). Two first downloads at once make the same bytes;
-    the conditional update lets exactly one of them write the ledger entry.
-    """
+    """The receipt's PDF; the first call records its SHA-256 in the ledger. Raises NotFound, InvalidState."""
     handover = load(actor, number, with_lines=False)
-    if handover.receipt_sha256 and files.exists(handover.receipt_sha256):
-        with files.open(handover.receipt_sha256) as stored:
-            return stored.read()
-    pdf = render(receipt_of(handover))
-    sha256 = files.put(pdf)
-    if handover.receipt_sha256:
-        if handover.receipt_sha256 != sha256:  # the stored file was lost and the drawing changed since
-            raise InvalidState(f"The receipt of {handover.number} cannot be made again byte for byte")
-        return pdf
-    first = changed_rows(
-        update(Handover)
-        .where(Handover.id == handover.id, Handover.receipt_sha256.is_(None))
-        .values(receipt_sha256=sha256)
+    return issue_once(
+        actor,
+        handover,
+        sha_column="receipt_sha256",
+        seq_column="receipt_seq",
+        kind=EntryKind.HANDOVER_RECEIPT_ISSUED,
+        draw=lambda: render(receipt_of(handover)),
+        what="receipt",
     )
-    if first:
-        entry = append(
-            db.session,
-            actor=actor,
-            kind=EntryKind.HANDOVER_RECEIPT_ISSUED,
-            case_no=handover.case.case_no,
-            data={"number": handover.number, "sha256": sha256, "bytes": len(pdf)},
-        )
-        changed_rows(update(Handover).where(Handover.id == handover.id).values(receipt_seq=entry.seq))
-    return pdf
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What the verification page says about an uploaded file."""
-
-    sha256: str
-    issued: bool  # a receipt has been issued for this handover
-    genuine: bool  # the file is byte for byte the receipt the ledger recorded
 
 
 def check_upload(handover: Handover, data: bytes) -> Verdict:
-    digest = hashlib.sha256(data).hexdigest()
-    recorded = handover.receipt_sha256
-    return Verdict(sha256=digest, issued=recorded is not None, genuine=recorded is not None and digest == recorded)
+    return verdict(handover.receipt_sha256, data)
 
 
 def verify_upload(number: str, data: bytes) -> tuple[Handover | None, Verdict | None]:

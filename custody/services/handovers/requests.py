@@ -20,6 +20,8 @@ from custody.models import (
     Case,
     Checkout,
     CheckoutItem,
+    Disposition,
+    DispositionItem,
     Handover,
     HandoverItem,
     HandoverStatus,
@@ -31,6 +33,7 @@ from custody.models import (
 from custody.models.handover import OPEN_HANDOVER
 from custody.services import access
 from custody.services.checkouts import normal_codes
+from custody.services.closing import refuse_if_closed
 from custody.services.handovers.reads import CASE_HOLDERS, kind_between, load, open_handover_of
 from custody.services.handovers.steps import close_lines, record, require_party, transition
 from custody.services.uow import transactional
@@ -56,13 +59,18 @@ def _receiver(sender: Agency, code: str) -> Agency:
 
 
 def _busy(case: Case) -> dict[int, str]:
-    """Items of the case in an open check-out or another open handover, with its number."""
+    """Items of the case in an open check-out, another open handover or an open disposition, with its number."""
     out = select(CheckoutItem.item_id, Checkout.number).join(Checkout, Checkout.id == CheckoutItem.checkout_id)
     out = out.join(Item, Item.id == CheckoutItem.item_id).where(Item.case_id == case.id, CheckoutItem.active)
     held = select(HandoverItem.item_id, Handover.number).join(Handover, Handover.id == HandoverItem.handover_id)
     held = held.join(Item, Item.id == HandoverItem.item_id).where(Item.case_id == case.id, HandoverItem.active)
+    ending = select(DispositionItem.item_id, Disposition.number)
+    ending = ending.join(Disposition, Disposition.id == DispositionItem.disposition_id)
+    ending = ending.join(Item, Item.id == DispositionItem.item_id)
+    ending = ending.where(Item.case_id == case.id, DispositionItem.active)
     busy = {item_id: f"in open check-out {number}" for item_id, number in db.session.execute(out)}
     busy.update({item_id: f"in open handover {number}" for item_id, number in db.session.execute(held)})
+    busy.update({item_id: f"in open disposition {number}" for item_id, number in db.session.execute(ending)})
     return busy
 
 
@@ -130,6 +138,7 @@ def request_handover(
     access.require_role(actor, Role.HANDLER)
     case = access.visible_case(db.session, actor, case_no)
     access.require_holder(actor, case)
+    refuse_if_closed(case)
     receiver = _receiver(case.agency, to_agency)
     wanted = None if items is None else normal_codes(items)
     if wanted is not None and len(wanted) > MAX_ITEMS:

@@ -1,0 +1,61 @@
+"""Dispositions (design §5.6, §4 rule 9): an item's final fate, after which its record is read-only forever."""
+
+from custody.services.dispositions.acts import approve_disposition, cancel_disposition, request_disposition
+from custody.services.dispositions.execution import ScanOut, execute_disposition, scan_out
+from custody.services.dispositions.reads import (
+    KINDS,
+    MAX_ITEMS,
+    NEEDS_RECIPIENT,
+    Pending,
+    candidates,
+    case_dispositions,
+    find_executed,
+    get_disposition,
+    item_count,
+    line_codes,
+    line_rows,
+    list_dispositions,
+    may_request,
+    may_see,
+    open_disposition_of,
+    pending_counts,
+    pending_for,
+    progress,
+    steps_for,
+)
+from custody.services.dispositions.records import check_upload, issue_record, record_of, verify_upload
+from custody.services.issued import Verdict, verify_url
+
+__all__ = [
+    "KINDS",
+    "MAX_ITEMS",
+    "NEEDS_RECIPIENT",
+    "Pending",
+    "ScanOut",
+    "Verdict",
+    "approve_disposition",
+    "cancel_disposition",
+    "candidates",
+    "case_dispositions",
+    "check_upload",
+    "execute_disposition",
+    "find_executed",
+    "get_disposition",
+    "issue_record",
+    "item_count",
+    "line_codes",
+    "line_rows",
+    "list_dispositions",
+    "may_request",
+    "may_see",
+    "open_disposition_of",
+    "pending_counts",
+    "pending_for",
+    "progress",
+    "record_of",
+    "request_disposition",
+    "scan_out",
+    "steps_for",
+    "verify_upload",
+    "verify_url",
+]

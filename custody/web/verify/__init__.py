@@ -1,0 +1,51 @@
+"""The public verification page a document's QR code opens: ``/verify/<number>``.
+
+A handover's receipt (H-number, custody.web.verify.receipts) and a disposition's record (D-number,
+custody.web.verify.records) are checked the same way: the page shows what the document itself
+prints and the ledger's hashes, and an uploaded file is compared with the SHA-256 the ledger recorded
+when the document was first issued. A number that names neither answers 404 and says so.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from custody.services import dispositions, handovers
+from custody.web.verify import receipts as receipt_page
+from custody.web.verify import records as record_page
+from custody.web.verify.uploads import BASE_BYTES, BYTES_PER_ITEM, receipt_limit
+
+bp = Blueprint("verify_pages", __name__)
+
+__all__ = ["BASE_BYTES", "BYTES_PER_ITEM", "bp", "receipt_limit"]
+
+
+def _unknown(number: str) -> tuple[str, int]:
+    return render_template("verify/unknown.html", number=number.strip().upper()[:40]), 404
+
+
+@bp.route("/verify/<number>", methods=["GET", "POST"])
+def show(number: str) -> str | tuple[str, int]:
+    """A decided handover's receipt or an executed disposition's record: its summary, and the check of an upload."""
+    handover = handovers.find_decided(number)
+    if handover is not None:
+        return receipt_page.show(handover)
+    disposition = dispositions.find_executed(number)
+    if disposition is not None:
+        return record_page.show(disposition)
+    return _unknown(number)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _request_too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
+    """A request over the app's upload limit is refused before the view runs; say so on this page, not a bare 413."""
+    number = (request.view_args or {}).get("number", "")
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    handover = handovers.find_decided(number)
+    if handover is not None:
+        return receipt_page.too_large(handover, limit)
+    disposition = dispositions.find_executed(number)
+    if disposition is not None:
+        return record_page.too_large(disposition, limit)
+    return _unknown(number)
