@@ -305,3 +305,10 @@ def test_scanning_a_handover_code_opens_it_with_the_keepers_step(world: World) -
     found = scanning.resolve(world.keeper, f"http://x/s/{h.number}")
     assert (found.kind, found.code, found.actions) == ("handover", h.number, ["presence_check"])
     assert scanning.resolve(world.prosecutor, h.number).actions == []
+
+
+def test_a_handler_is_not_offered_a_check_out_of_an_item_in_an_open_handover(world: World) -> None:
+    item = world.items[0]
+    assert "check_out" in scanning.item_actions(world.handler, item)
+    world.request()
+    assert "check_out" not in scanning.item_actions(world.handler, item)
