@@ -14,41 +14,32 @@ their UTC offset, and nothing is taken from the clock, so its SHA-256 in the led
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 
 from custody.documents.drawing import (
     CODE_FONT,
     TEXT_FONT,
     clean_text,
     cut_to_width,
-    draw_qr,
-    register_fonts,
-    text_width,
 )
-from custody.documents.qr import encode
 from custody.documents.receipt_content import CATEGORIES, NOTHING, Signature
 from custody.documents.receipt_layout import (
     LEADING,
-    MARGIN,
     PAD,
-    PAGE,
     QR_SIDE,
     SIZE,
     WIDTH,
     Block,
     Column,
-    Pen,
-    draw_rows,
+    Sheet,
+    compose,
     font_for,
     local_time,
-    paginate,
     quantity_text,
     time_text,
     utc_offset,
@@ -253,50 +244,25 @@ def _closing(record: DispositionRecord, zone: ZoneInfo) -> Block:
     return block
 
 
-def _footer(pen: Pen, record: DispositionRecord, number: int, total: int) -> None:
-    pen.put(MARGIN, MARGIN, record.number, CODE_FONT, 8)
-    marker = f"第 {number} / {total} 页   Page {number} / {total}"
-    pen.put((PAGE[0] - text_width(marker, TEXT_FONT, 8)) / 2, MARGIN, marker, TEXT_FONT, 8)
-    ledger = f"账本记录 Ledger #{record.execution_seq}"
-    pen.put(PAGE[0] - MARGIN - text_width(ledger, TEXT_FONT, 8), MARGIN, ledger, TEXT_FONT, 8)
-
-
 def render(record: DispositionRecord) -> bytes:
     """The record as a landscape A4 PDF; the same ``DispositionRecord`` always gives the same bytes.
 
     Raises ValueError when the verification URL is too long for a QR code, ZoneInfoNotFoundError
     for an unknown time zone.
     """
-    register_fonts()
     zone = ZoneInfo(record.timezone)
-    symbol = encode(record.verify_url)
-    first, later, head, closing = (
-        _first_head(record, zone),
-        _running_head(record),
-        _table_head(),
-        _closing(record, zone),
+    return compose(
+        Sheet(
+            number=record.number,
+            ledger_seq=record.execution_seq,
+            title=f"处置清单 Disposition record {record.number}",
+            subject=f"{record.case_no} {KINDS.get(record.kind, record.kind)}",
+            verify_url=record.verify_url,
+            first=_first_head(record, zone),
+            later=_running_head(record),
+            head=_table_head(),
+            closing=_closing(record, zone),
+            rows=[_row(i, line) for i, line in enumerate(record.lines, start=1)],
+            columns=COLUMNS,
+        )
     )
-    rows = [_row(i, line) for i, line in enumerate(record.lines, start=1)]
-    pages = paginate(rows, first.height, later.height, head.height, closing.height)
-    out = io.BytesIO()
-    canvas = Canvas(out, pagesize=PAGE, invariant=True, pageCompression=True, initialFontName=CODE_FONT)
-    canvas.setTitle(f"处置清单 Disposition record {record.number}")
-    canvas.setSubject(f"{record.case_no} {KINDS.get(record.kind, record.kind)}")
-    canvas.setCreator("Custody ledger")
-    for number, page in enumerate(pages, start=1):
-        pen = Pen(canvas)
-        canvas.setLineWidth(0.4)
-        if number == 1:
-            top = pen.block(first, MARGIN)
-            draw_qr(canvas, symbol, PAGE[0] - MARGIN - QR_SIDE, PAGE[1] - MARGIN - QR_SIDE, QR_SIDE)
-        else:
-            top = pen.block(later, MARGIN)
-        if page.rows:
-            top = draw_rows(pen, rows, page, top, pen.block(head, top), COLUMNS)
-        if page.closing:
-            pen.block(closing, top)
-        _footer(pen, record, number, len(pages))
-        pen.finish()
-        canvas.showPage()
-    canvas.save()
-    return out.getvalue()

@@ -16,22 +16,16 @@ writes each page's text as one run of PDF text operators. Both passes are linear
 
 from __future__ import annotations
 
-import io
 from zoneinfo import ZoneInfo
 
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 
 from custody.documents.drawing import (
     CODE_FONT,
     TEXT_FONT,
     clean_text,
     cut_to_width,
-    draw_qr,
-    register_fonts,
-    text_width,
 )
-from custody.documents.qr import encode
 from custody.documents.receipt_content import (
     CATEGORIES,
     KINDS,
@@ -45,20 +39,17 @@ from custody.documents.receipt_content import (
 from custody.documents.receipt_layout import (
     COLUMNS,
     LEADING,
-    MARGIN,
     PAD,
-    PAGE,
     QR_SIDE,
     SIZE,
     STEP_COLUMNS,
     WIDTH,
     Block,
-    Pen,
     Row,
-    draw_rows,
+    Sheet,
+    compose,
     font_for,
     local_time,
-    paginate,
     quantity_text,
     time_text,
     utc_offset,
@@ -182,51 +173,25 @@ def _closing(receipt: Receipt, zone: ZoneInfo) -> Block:
     return block
 
 
-def _footer(pen: Pen, receipt: Receipt, number: int, total: int) -> None:
-    y = MARGIN
-    pen.put(MARGIN, y, receipt.number, CODE_FONT, 8)
-    marker = f"第 {number} / {total} 页   Page {number} / {total}"
-    pen.put((PAGE[0] - text_width(marker, TEXT_FONT, 8)) / 2, y, marker, TEXT_FONT, 8)
-    ledger = f"账本记录 Ledger #{receipt.decision_seq}"
-    pen.put(PAGE[0] - MARGIN - text_width(ledger, TEXT_FONT, 8), y, ledger, TEXT_FONT, 8)
-
-
 def render(receipt: Receipt) -> bytes:
     """The receipt as a landscape A4 PDF; the same ``Receipt`` always gives the same bytes.
 
     Raises ValueError when the verification URL is too long for a QR code, ZoneInfoNotFoundError
     for an unknown time zone.
     """
-    register_fonts()
     zone = ZoneInfo(receipt.timezone)
-    symbol = encode(receipt.verify_url)
-    first, later, head, closing = (
-        _first_head(receipt, zone),
-        _running_head(receipt),
-        _table_head(),
-        _closing(receipt, zone),
+    return compose(
+        Sheet(
+            number=receipt.number,
+            ledger_seq=receipt.decision_seq,
+            title=f"移交清单 Transfer receipt {receipt.number}",
+            subject=f"{receipt.case_no} {receipt.from_agency} → {receipt.to_agency}",
+            verify_url=receipt.verify_url,
+            first=_first_head(receipt, zone),
+            later=_running_head(receipt),
+            head=_table_head(),
+            closing=_closing(receipt, zone),
+            rows=[_row(i, line) for i, line in enumerate(receipt.lines, start=1)],
+            columns=COLUMNS,
+        )
     )
-    rows = [_row(i, line) for i, line in enumerate(receipt.lines, start=1)]
-    pages = paginate(rows, first.height, later.height, head.height, closing.height)
-    out = io.BytesIO()
-    canvas = Canvas(out, pagesize=PAGE, invariant=True, pageCompression=True, initialFontName=CODE_FONT)
-    canvas.setTitle(f"移交清单 Transfer receipt {receipt.number}")
-    canvas.setSubject(f"{receipt.case_no} {receipt.from_agency} → {receipt.to_agency}")
-    canvas.setCreator("Custody ledger")
-    for number, page in enumerate(pages, start=1):
-        pen = Pen(canvas)
-        canvas.setLineWidth(0.4)
-        if number == 1:
-            top = pen.block(first, MARGIN)
-            draw_qr(canvas, symbol, PAGE[0] - MARGIN - QR_SIDE, PAGE[1] - MARGIN - QR_SIDE, QR_SIDE)
-        else:
-            top = pen.block(later, MARGIN)
-        if page.rows:
-            top = draw_rows(pen, rows, page, top, pen.block(head, top))
-        if page.closing:
-            pen.block(closing, top)
-        _footer(pen, receipt, number, len(pages))
-        pen.finish()
-        canvas.showPage()
-    canvas.save()
-    return out.getvalue()

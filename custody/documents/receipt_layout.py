@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -13,7 +14,17 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from custody.documents.drawing import CODE_FONT, TEXT_FONT, clean_text, cut_to_width, split_lines, text_width
+from custody.documents.drawing import (
+    CODE_FONT,
+    TEXT_FONT,
+    clean_text,
+    cut_to_width,
+    draw_qr,
+    register_fonts,
+    split_lines,
+    text_width,
+)
+from custody.documents.qr import encode
 
 PAGE = landscape(A4)
 MARGIN = 12 * mm
@@ -219,3 +230,60 @@ def draw_rows(
     pen.canvas.setLineWidth(0.4)
     pen.canvas.lines(rules)
     return y
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A bilingual ledger document laid out: its blocks, table rows and what its footer and metadata say."""
+
+    number: str
+    ledger_seq: int  # the entry the document attests, printed in every footer
+    title: str
+    subject: str
+    verify_url: str
+    first: Block  # the head of page 1 (the QR code sits at its top right)
+    later: Block  # the head of every later page
+    head: Block  # the table's column heads, repeated on each page with rows
+    closing: Block  # totals, steps and signature lines after the table
+    rows: Sequence[Row]
+    columns: Sequence[Column]
+
+
+def _footer(pen: Pen, sheet: Sheet, number: int, total: int) -> None:
+    pen.put(MARGIN, MARGIN, sheet.number, CODE_FONT, 8)
+    marker = f"第 {number} / {total} 页   Page {number} / {total}"
+    pen.put((PAGE[0] - text_width(marker, TEXT_FONT, 8)) / 2, MARGIN, marker, TEXT_FONT, 8)
+    ledger = f"账本记录 Ledger #{sheet.ledger_seq}"
+    pen.put(PAGE[0] - MARGIN - text_width(ledger, TEXT_FONT, 8), MARGIN, ledger, TEXT_FONT, 8)
+
+
+def compose(sheet: Sheet) -> bytes:
+    """The sheet as a landscape A4 PDF in reportlab's invariant mode: the same sheet, the same bytes.
+
+    Raises ValueError when the verification URL is too long for a QR code.
+    """
+    register_fonts()
+    symbol = encode(sheet.verify_url)
+    pages = paginate(sheet.rows, sheet.first.height, sheet.later.height, sheet.head.height, sheet.closing.height)
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=PAGE, invariant=True, pageCompression=True, initialFontName=CODE_FONT)
+    canvas.setTitle(sheet.title)
+    canvas.setSubject(sheet.subject)
+    canvas.setCreator("Custody ledger")
+    for number, page in enumerate(pages, start=1):
+        pen = Pen(canvas)
+        canvas.setLineWidth(0.4)
+        if number == 1:
+            top = pen.block(sheet.first, MARGIN)
+            draw_qr(canvas, symbol, PAGE[0] - MARGIN - QR_SIDE, PAGE[1] - MARGIN - QR_SIDE, QR_SIDE)
+        else:
+            top = pen.block(sheet.later, MARGIN)
+        if page.rows:
+            top = draw_rows(pen, sheet.rows, page, top, pen.block(sheet.head, top), sheet.columns)
+        if page.closing:
+            pen.block(sheet.closing, top)
+        _footer(pen, sheet, number, len(pages))
+        pen.finish()
+        canvas.showPage()
+    canvas.save()
+    return out.getvalue()

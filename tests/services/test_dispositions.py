@@ -21,7 +21,7 @@ from custody.errors import (
 from custody.extensions import db
 from custody.ledger import verify_chain
 from custody.models import Disposition, DispositionItem, Item, LedgerEntry
-from custody.services import checkouts, dispositions, handovers
+from custody.services import checkouts, dispositions, handovers, scanning
 from tests.worlds import HandoverWorld
 
 BASIS = "(2026) Jing 0105 Xing Chu 123"
@@ -683,3 +683,11 @@ def test_the_real_record_is_a_pdf_made_again_byte_for_byte(world: DispositionWor
     assert dispositions.issue_record(world.auditor, number) == pdf
     assert _head() == before  # issued once, ledgered once
     assert dispositions.check_upload(found, pdf).genuine
+
+
+def test_a_handler_is_not_offered_a_check_out_of_an_item_being_disposed_of(world: DispositionWorld) -> None:
+    item = world.items[0]
+    assert "check_out" in scanning.item_actions(world.handler, item)
+    world.request_disposal(items=[item.code])
+    assert "check_out" not in scanning.item_actions(world.handler, item)
+    assert "check_out" in scanning.item_actions(world.handler, world.items[1])
