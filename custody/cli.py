@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
@@ -32,8 +33,14 @@ def init() -> None:
     """Create the database schema, or upgrade it to the latest version."""
     from flask_migrate import upgrade
 
+    from custody.ledger.keys import ensure_log_key
+
     upgrade()
     click.echo("database is at the latest schema")
+    key, created = ensure_log_key(current_app)
+    if created:
+        click.echo(f"made the log key {current_app.config['CUSTODY_LOG_KEY_FILE']} (keep it secret, back it up)")
+    click.echo(f"log verifier key (give it to the agencies that check receipts): {key.verifier.text()}")
 
 
 @custody_group.command("demo")

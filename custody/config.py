@@ -61,6 +61,11 @@ def from_environment(instance_path: str, overrides: dict[str, Any] | None = None
         "CUSTODY_CLOSED_CASE_DAYS": int(env.get("CUSTODY_CLOSED_CASE_DAYS", "30")),
         "CUSTODY_DISPOSITION_WAIT_DAYS": int(env.get("CUSTODY_DISPOSITION_WAIT_DAYS", "7")),
         "CUSTODY_VERIFY_DAYS": int(env.get("CUSTODY_VERIFY_DAYS", "7")),
+        # The verifiable log (custody/ledger/keys.py): the signer key itself, or the file that holds it,
+        # and its name, which is the origin line of every checkpoint.
+        "CUSTODY_LOG_KEY": env.get("CUSTODY_LOG_KEY"),
+        "CUSTODY_LOG_KEY_FILE": env.get("CUSTODY_LOG_KEY_FILE", str(instance / "log.key")),
+        "CUSTODY_LOG_ORIGIN": env.get("CUSTODY_LOG_ORIGIN"),
         "CUSTODY_MAX_BATCH": int(env.get("CUSTODY_MAX_BATCH", "20000")),
         # One photo's file; a request bigger than MAX_CONTENT_LENGTH is refused (413) before this is checked.
         "CUSTODY_PHOTO_MAX_MB": int(env.get("CUSTODY_PHOTO_MAX_MB", "10")),

@@ -94,6 +94,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "CUSTODY_PASSWORD_METHOD": "pbkdf2:sha256:1000",
             "CUSTODY_FILES_DIR": str(instance / "files"),
             "CUSTODY_BASE_URL": "http://custody.test",
+            "CUSTODY_LOG_KEY_FILE": str(instance / "log.key"),
         }
     )
     app.test_client_class = IsolatedClient

@@ -11,9 +11,10 @@ from sqlalchemy import func, insert, select
 
 from custody import clock
 from custody.db import AnySession
-from custody.ledger import canonical
+from custody.ledger import canonical, tree
 from custody.ledger.kinds import EntryKind
-from custody.models import LedgerEntry, LedgerEntryItem, LedgerHead, User
+from custody.ledger.offline import leaf_hash
+from custody.models import LedgerEntry, LedgerEntryItem, LedgerHead, LedgerNode, User
 
 
 @dataclass(frozen=True)
@@ -104,5 +105,9 @@ def append(
             insert(LedgerEntryItem),
             [{"seq": seq, "item_code": code, "prev_seq": p} for code, p in pairs],
         )
-    head.seq, head.hash = seq, digest
+    frontier = tree.parse_frontier(head.frontier, head.seq)
+    completed = tree.push(frontier, head.seq, leaf_hash(body.encode()))
+    if completed:
+        session.execute(insert(LedgerNode), [{"seq": seq, "level": lvl, "hash": h.hex()} for lvl, h in completed])
+    head.seq, head.hash, head.frontier = seq, digest, tree.frontier_text(frontier)
     return entry

@@ -3,6 +3,7 @@
 from custody.models.agency import Agency, AgencyKind
 from custody.models.case import Case, CaseHolder, ClosingReason, Stage
 from custody.models.checkout import OPEN_CHECKOUT, Checkout, CheckoutItem, CheckoutStatus, Purpose
+from custody.models.checkpoint import LedgerCheckpoint, LedgerCosignature, LedgerNode
 from custody.models.disposition import (
     OPEN_DISPOSITION,
     Disposition,
@@ -54,9 +55,12 @@ __all__ = [
     "Item",
     "ItemStatus",
     "LedgerCheck",
+    "LedgerCheckpoint",
+    "LedgerCosignature",
     "LedgerEntry",
     "LedgerEntryItem",
     "LedgerHead",
+    "LedgerNode",
     "LineState",
     "Location",
     "LocationKind",

@@ -22,6 +22,8 @@ class LedgerHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     hash: Mapped[str] = mapped_column(String(64), default=ZERO_HASH)
+    # The Merkle tree's frontier (custody/ledger/tree.py): the hex roots of its perfect subtrees, largest first.
+    frontier: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class LedgerEntry(Base):

@@ -20,6 +20,7 @@ from custody.errors import InvalidState
 from custody.extensions import db
 from custody.ledger import EntryKind, append
 from custody.models import User
+from custody.services import checkpoints
 from custody.services.conditional import changed_rows
 
 
@@ -60,6 +61,7 @@ def issue_once(
             data={"number": row.number, "sha256": sha256, "bytes": len(pdf)},
         )
         changed_rows(update(model).where(model.id == row.id).values({seq_column: entry.seq}))
+        checkpoints.take(db.session, "@receipt")  # a signed checkpoint covers the document from the start
     return pdf
 
 

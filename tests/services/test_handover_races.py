@@ -193,8 +193,8 @@ def test_two_handlers_requesting_handovers_of_the_same_case_at_once_one_wins(app
         case_id = db.session.scalar(select(Case.id).where(Case.case_no == case_no))
         open_ones = list(db.session.scalars(select(Handover.number).where(Handover.case_id == case_id, Handover.open)))
         assert open_ones == [winner]
-        every = list(db.session.scalars(select(Handover.number).where(Handover.case_id == case_id)))
-        assert _numbers("handover.requested") == every  # one entry each; the loser wrote nothing
+        every = db.session.scalars(select(Handover.number).where(Handover.case_id == case_id).order_by(Handover.id))
+        assert _numbers("handover.requested") == list(every)  # one entry each; the loser wrote nothing
         handovers.cancel_handover(world.handlers[0], winner)
     assert verify_chain(db.session).ok
 
