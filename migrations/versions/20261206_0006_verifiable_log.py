@@ -74,7 +74,7 @@ def _build_tree() -> None:
     nodes = sa.table("ledger_nodes", sa.column("seq"), sa.column("level"), sa.column("hash"))
     frontier: list[bytes] = []
     size, pending = 0, []
-    rows = bind.execution_options(yield_per=5000).execute(sa.text("SELECT seq, body FROM ledger_entries ORDER BY seq"))
+    rows = bind.execute(sa.text("SELECT seq, body FROM ledger_entries ORDER BY seq").execution_options(yield_per=5000))
     for seq, body in rows:
         if seq != size + 1:
             raise RuntimeError(f"ledger entry {size + 1} is missing: run `flask custody verify` before upgrading")
