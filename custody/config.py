@@ -26,6 +26,10 @@ def _secret_key(instance: Path) -> str:
     return key
 
 
+def _entries(value: str) -> list[str]:
+    return [line.strip() for line in value.replace(";", "\n").splitlines() if line.strip()]
+
+
 def from_environment(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     env = os.environ
     overrides = dict(overrides or {})
@@ -66,6 +70,11 @@ def from_environment(instance_path: str, overrides: dict[str, Any] | None = None
         "CUSTODY_LOG_KEY": env.get("CUSTODY_LOG_KEY"),
         "CUSTODY_LOG_KEY_FILE": env.get("CUSTODY_LOG_KEY_FILE", str(instance / "log.key")),
         "CUSTODY_LOG_ORIGIN": env.get("CUSTODY_LOG_ORIGIN"),
+        # Witnesses (custody/services/witnessing.py): "<verifier key> <URL>" entries, newline or ";"
+        # separated; the quorum defaults to all of them.
+        "CUSTODY_WITNESSES": _entries(env.get("CUSTODY_WITNESSES", "")),
+        "CUSTODY_WITNESS_QUORUM": int(env["CUSTODY_WITNESS_QUORUM"]) if env.get("CUSTODY_WITNESS_QUORUM") else None,
+        "CUSTODY_WITNESS_TIMEOUT": float(env.get("CUSTODY_WITNESS_TIMEOUT", "5")),
         "CUSTODY_MAX_BATCH": int(env.get("CUSTODY_MAX_BATCH", "20000")),
         # One photo's file; a request bigger than MAX_CONTENT_LENGTH is refused (413) before this is checked.
         "CUSTODY_PHOTO_MAX_MB": int(env.get("CUSTODY_PHOTO_MAX_MB", "10")),

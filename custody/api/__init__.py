@@ -9,7 +9,9 @@ from custody.errors import Unauthorized
 from custody.extensions import api
 
 # Paths that answer without credentials.
-PUBLIC = ("/api/v1/auth/tokens", "/api/v1/openapi.json", "/api/v1/docs")
+PUBLIC = ("/api/v1/auth/tokens", "/api/v1/openapi.json", "/api/v1/docs", "/api/v1/ledger/checkpoints/")
+# The log's key and checkpoints are public too (API.md "Ledger proofs"), but not POST /api/v1/ledger/checkpoints.
+PUBLIC_PATHS = ("/api/v1/ledger/key", "/api/v1/ledger/checkpoint")
 
 
 def register_api(app: Flask) -> None:
@@ -27,6 +29,7 @@ def register_api(app: Flask) -> None:
         ledger,
         photos,
         places,
+        proofs,
         stocktakes,
         warehouse,
     )
@@ -51,6 +54,7 @@ def register_api(app: Flask) -> None:
         dispositions,
         stocktakes,
         ledger,
+        proofs,
         exports,
         alerts,
     ):
@@ -60,5 +64,6 @@ def register_api(app: Flask) -> None:
     @app.before_request
     def _require_login() -> None:
         path = request.path
-        if path.startswith("/api/") and not path.startswith(PUBLIC) and not current_user.is_authenticated:
+        public = path.startswith(PUBLIC) or path in PUBLIC_PATHS
+        if path.startswith("/api/") and not public and not current_user.is_authenticated:
             raise Unauthorized("Sign in, or send Authorization: Bearer <token>")

@@ -7,7 +7,15 @@ from typing import Any
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from custody.api.schemas.ledger import EntryPageSchema, EntryQuerySchema, HeadSchema, VerifySchema, entry_filter
+from custody.api.schemas.common import MAX_SEQ
+from custody.api.schemas.ledger import (
+    EntryPageSchema,
+    EntryQuerySchema,
+    EntrySchema,
+    HeadSchema,
+    VerifySchema,
+    entry_filter,
+)
 from custody.services import ledger_view
 from custody.services.pagination import parse_cursor
 
@@ -23,6 +31,13 @@ def entries(query: dict[str, Any]) -> Any:
     if after is None:
         after = parse_cursor(query.get("cursor"))
     return ledger_view.entries(current_user, after=after, limit=query.get("limit"), where=entry_filter(query))
+
+
+@blp.route(f"/ledger/entries/<int(max={MAX_SEQ}):seq>")
+@blp.response(200, EntrySchema)
+def entry(seq: int) -> Any:
+    """One entry the caller may see, with its body: the canonical text hashed into the chain and the Merkle tree."""
+    return ledger_view.entry(current_user, seq)
 
 
 @blp.route("/ledger/head")

@@ -3,7 +3,9 @@
 A handover's receipt (H-number, custody.web.verify.receipts) and a disposition's record (D-number,
 custody.web.verify.records) are checked the same way: the page shows what the document itself
 prints and the ledger's hashes, and an uploaded file is compared with the SHA-256 the ledger recorded
-when the document was first issued. A number that names neither answers 404 and says so.
+when the document was first issued. The page also checks the act's ledger proof (services.bundles: its
+entries' inclusion in the signed, witnessed log) as an agency would offline, and offers the bundle to
+those who may see the case. A number that names neither answers 404 and says so.
 """
 
 from __future__ import annotations

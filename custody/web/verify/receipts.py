@@ -8,12 +8,12 @@ its SHA-256 with the one the ledger recorded when the receipt was first issued.
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from custody.models import Handover
-from custody.services import handovers
+from custody.services import bundles, handovers
 from custody.web.verify.uploads import in_mb, page_limit, read_upload, receipt_limit
 
 
@@ -30,6 +30,11 @@ def _page(handover: Handover, *, verdict: handovers.Verdict | None = None, probl
         problem=problem,
         max_mb=in_mb(page_limit(items)),
         missing_reason=handovers.MISSING_REASON,
+        number=handover.number,
+        proof=bundles.check_handover(handover, current_user if current_user.is_authenticated else None),
+        log_key=bundles.verifier_key(),
+        # The bundle holds the entries' bodies: only for those who may see the handover.
+        download=url_for("proofs.handover_proof", number=handover.number) if visible else None,
     )
 
 

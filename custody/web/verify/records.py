@@ -7,12 +7,12 @@ hashes); the item table and the case are for signed-in users who may see the dis
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from custody.models import Disposition
-from custody.services import dispositions
+from custody.services import bundles, dispositions
 from custody.web.verify.uploads import in_mb, page_limit, read_upload, receipt_limit
 
 
@@ -27,6 +27,11 @@ def _page(disposition: Disposition, *, verdict: dispositions.Verdict | None = No
         verdict=verdict,
         problem=problem,
         max_mb=in_mb(page_limit(items)),
+        number=disposition.number,
+        proof=bundles.check_disposition(disposition, current_user if current_user.is_authenticated else None),
+        log_key=bundles.verifier_key(),
+        # The bundle holds the entries' bodies: only for those who may see the disposition.
+        download=url_for("proofs.disposition_proof", number=disposition.number) if visible else None,
     )
 
 
