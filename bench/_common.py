@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http.client
+import json
 import os
 import platform
 import secrets
@@ -77,6 +78,7 @@ def make_app(url: str, **extra: Any) -> Any:
         "CUSTODY_PASSWORD_METHOD": "pbkdf2:sha256:1000",
         "CUSTODY_FILES_DIR": str(instance / "files"),
         "CUSTODY_BASE_URL": "http://127.0.0.1",
+        "CUSTODY_LOG_KEY_FILE": str(instance / "log.key"),  # never the repository's instance/log.key
     }
     config.update(extra)
     app = create_app(config)
@@ -177,6 +179,39 @@ def request(method: str, port: int, path: str, token: str, body: bytes | None = 
         return resp.status, resp.read()
     finally:
         conn.close()
+
+
+class Client:
+    """One keep-alive HTTP/1.1 connection with a bearer token, as a handheld scanner would hold."""
+
+    def __init__(self, port: int, token: str) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        self.reconnects = 0
+
+    def call(self, method: str, path: str, body: Any = None) -> tuple[int, bytes, float]:
+        data = json.dumps(body).encode() if body is not None else None
+        t = time.perf_counter()
+        self.conn.request(method, path, body=data, headers=self.headers)
+        resp = self.conn.getresponse()
+        payload = resp.read()
+        seconds = time.perf_counter() - t
+        if resp.getheader("Connection", "").lower() == "close":
+            self.reconnects += 1
+            self.conn.close()
+        return resp.status, payload, seconds
+
+
+def quantiles(seconds: list[float], points: tuple[float, ...] = (0.5, 0.9, 0.99), unit: str = "ms") -> str:
+    """``n=… p50 … p90 … p99 … max … ms (mean …)`` of durations given in seconds (``unit``: ms or µs)."""
+    scale, places = (1e6, 1) if unit == "µs" else (1e3, 2)
+    values = sorted(s * scale for s in seconds)
+
+    def q(f: float) -> float:
+        return values[min(len(values) - 1, int(f * len(values)))]
+
+    marks = " ".join(f"p{round(f * 100)} {q(f):.{places}f}" for f in points)
+    return f"n={len(values):,} {marks} max {values[-1]:.{places}f} {unit} (mean {statistics.fmean(values):.{places}f})"
 
 
 def describe() -> str:

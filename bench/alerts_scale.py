@@ -7,7 +7,8 @@ deadline), 3% taken in late, 2% checked out (5% of those check-outs overdue) and
 long returned; 10,000 decided handovers and 300 open ones at every step, some waiting for days;
 3,000 executed dispositions, 100 approved (half waiting more than 7 days) and 100 requested; 200
 closed stocktakes of 1,000 items with a few missing (half turned up since); 3,000,000 ledger entries
-indexing every item three times; 30 verifications, the latest failed. Then VACUUM ANALYZE.
+indexing every item three times, and their Merkle tree (``ledger_nodes`` and the head's frontier, computed
+in Python by bench/_ledger.py as every append keeps them); 30 verifications, the latest failed. Then VACUUM ANALYZE.
 
 It times all rules together as the page lists them (``alerts.current_alerts``) and as the dashboard
 counts them (``alerts.counts``), for an auditor (everything), a police handler (a fifth of the cases)
@@ -25,6 +26,7 @@ import time
 from typing import Any
 
 import _common
+import _ledger
 
 # The indexes the rules want at this scale, as migration 20261206_0005 creates them: the "without" phase drops
 # them first, the "with" phase makes them again (see docs/benchmarks.md).
@@ -235,13 +237,16 @@ def fill(app: Any, ids: dict[str, int], n_items: int, n_entries: int) -> None:
         raw = db.engine.raw_connection()
         conn = raw.driver_connection
         with conn.cursor() as cur:
-            cur.execute("SELECT seq FROM ledger_head WHERE id = 1")
-            n0 = cur.fetchone()[0]
+            cur.execute("SELECT seq, frontier FROM ledger_head WHERE id = 1")
+            n0, frontier = cur.fetchone()
             for label, sql in fill_sql(ids, n_items, n_entries, n0):
                 t = time.perf_counter()
                 cur.execute(sql)
                 print(f"  {label}: {time.perf_counter() - t:.1f} s", flush=True)
         conn.commit()
+        t = time.perf_counter()
+        nodes = _ledger.extend_tree(db.engine, n0, frontier)  # the Merkle tree, as every append keeps it
+        print(f"  ledger tree ({nodes:,} nodes): {time.perf_counter() - t:.1f} s", flush=True)
         analyze(conn)
         raw.close()
 

@@ -24,11 +24,9 @@ one would take most of the run.
 from __future__ import annotations
 
 import contextlib
-import http.client
 import json
 import os
 import random
-import statistics
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -113,39 +111,6 @@ def served(app: Any, url: str, via: str) -> Iterator[tuple[int, Callable[[], flo
         yield server.port, server.cpu_seconds
 
 
-class Client:
-    """One keep-alive HTTP/1.1 connection with a bearer token, as a handheld scanner would hold."""
-
-    def __init__(self, port: int, token: str) -> None:
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
-        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-        self.reconnects = 0
-
-    def call(self, method: str, path: str, body: Any = None) -> tuple[int, bytes, float]:
-        data = json.dumps(body).encode() if body is not None else None
-        t = time.perf_counter()
-        self.conn.request(method, path, body=data, headers=self.headers)
-        resp = self.conn.getresponse()
-        payload = resp.read()
-        seconds = time.perf_counter() - t
-        if resp.getheader("Connection", "").lower() == "close":
-            self.reconnects += 1
-            self.conn.close()
-        return resp.status, payload, seconds
-
-
-def quantiles(seconds: list[float]) -> str:
-    ms = sorted(s * 1000 for s in seconds)
-
-    def q(f: float) -> float:
-        return ms[min(len(ms) - 1, int(f * len(ms)))]
-
-    return (
-        f"n={len(ms):,} p50 {q(0.5):.2f} p90 {q(0.9):.2f} p99 {q(0.99):.2f} max {ms[-1]:.2f} ms "
-        f"(mean {statistics.fmean(ms):.2f})"
-    )
-
-
 def main() -> None:
     p = _common.parser(__doc__.splitlines()[0])
     p.add_argument("--pg", dest="db", action="store_const", const="postgresql", help="same as --db postgresql")
@@ -178,7 +143,7 @@ def main() -> None:
             plan.insert(rnd.randint(first + 1, len(plan)), (code, result))
 
         with served(app, url, args.via) as (port, server_cpu):
-            client = Client(port, token)
+            client = _common.Client(port, token)
             status, body, opened_in = client.call("POST", "/api/v1/stocktakes", {"location": store})
             if status != 201:
                 raise SystemExit(f"opening answered {status}: {body[:300]!r}")
@@ -199,13 +164,13 @@ def main() -> None:
             wall, cpu = time.perf_counter() - wall, server_cpu() - cpu
             every = [s for values in times.values() for s in values]
             print(
-                f"RESULT stocktake_scans db={args.db} via={args.via} per scan: {quantiles(every)}; "
+                f"RESULT stocktake_scans db={args.db} via={args.via} per scan: {_common.quantiles(every)}; "
                 f"{len(every) / wall:,.0f} scans/s, server CPU {cpu / len(every) * 1000:.2f} ms per scan, "
                 f"{client.reconnects} reconnects "
                 f"(aim p99 ≤ 20 ms: {'met' if sorted(every)[int(0.99 * len(every))] <= 0.020 else 'missed'})"
             )
             for result, values in times.items():
-                print(f"RESULT stocktake_scans db={args.db} via={args.via}   {result}: {quantiles(values)}")
+                print(f"RESULT stocktake_scans db={args.db} via={args.via}   {result}: {_common.quantiles(values)}")
             status, body, closed_in = client.call("POST", f"/api/v1/stocktakes/{number}/close")
             closed = json.loads(body)
             if status != 200 or len(closed["missing"]) != args.missing or len(closed["unexpected"]) != len(strays):

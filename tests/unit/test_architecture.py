@@ -23,7 +23,8 @@ def test_views_and_api_handlers_do_not_write_the_ledger():
     offenders = [
         str(p.relative_to(ROOT))
         for p in _sources()
-        if p.parts[len(ROOT.parts)] in ("api", "web") and "ledger import" in p.read_text(encoding="utf-8")
+        if p.parts[len(ROOT.parts)] in ("api", "web")
+        and "ledger import" in p.read_text(encoding="utf-8")
         and "append" in p.read_text(encoding="utf-8")
     ]
     assert offenders == []
