@@ -24,7 +24,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from custody.web import i18n, security
+    from custody.web import headers, i18n, security
 
     db.init_app(app)
     with app.app_context():
@@ -34,6 +34,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     security.init_login(app)
+    headers.init_headers(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -1,8 +1,15 @@
-"""Liveness: answers without the database, for load balancers and as the benchmarks' trivial baseline."""
+"""Liveness (/healthz: answers without the database, also the benchmarks' trivial baseline) and
+readiness (/readyz: the database and the ledger head), for load balancers and monitoring."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint
+from sqlalchemy.exc import SQLAlchemyError
+
+from custody.extensions import db
+from custody.services import ledger_view
 
 bp = Blueprint("health", __name__)
 
@@ -11,3 +18,16 @@ bp = Blueprint("health", __name__)
 def healthz() -> dict[str, str]:
     """The process is up and serving."""
     return {"status": "ok"}
+
+
+@bp.route("/readyz")
+def readyz() -> tuple[dict[str, Any], int]:
+    """Ready to serve acts: the database answers and the ledger head can be read (503 otherwise)."""
+    try:
+        seq = ledger_view.head().seq
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        return {"status": "unavailable", "detail": type(error).__name__}, 503
+    finally:
+        db.session.rollback()  # end the read: a load balancer polls this every few seconds
+    return {"status": "ok", "ledger_seq": seq}, 200

@@ -125,8 +125,16 @@ def new_page(browser: Any, live_server: str) -> Iterator[Any]:
         page = context.new_page()
         page.errors = []  # uncaught JavaScript errors, checked by the tests
         page.on("pageerror", lambda error: page.errors.append(str(error)))
+        page.on("console", lambda message: _note_csp_violation(message, refused))
         return page
 
+    refused: list[str] = []  # what the Content-Security-Policy blocked, on any page of the test
     yield open_page
     for context in contexts:
         context.close()
+    assert refused == [], f"the Content-Security-Policy refused: {refused}"
+
+
+def _note_csp_violation(message: Any, refused: list[str]) -> None:
+    if "Content Security Policy" in message.text:
+        refused.append(message.text)

@@ -91,7 +91,7 @@ def keeper_on_scan_page(new_page, make):
     page.add_init_script(TONES)
     sign_in(page, keeper, make.PASSWORD)
     page.goto("/scan")
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'scan-input'")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'scan-input'")
     return keeper, page
 
 
@@ -115,7 +115,7 @@ def scan(page: Any, codes: list[str], per_second: float = 10) -> None:
 
 
 def logged(page: Any, n: int) -> list[Any]:
-    page.wait_for_function(f"document.querySelectorAll('#scan-log > li').length >= {n}")
+    page.wait_for_function(f"() => document.querySelectorAll('#scan-log > li').length >= {n}")
     return page.locator("#scan-log > li").all()
 
 
@@ -157,7 +157,7 @@ def test_real_keys_typed_back_to_back_are_not_merged(keeper_on_scan_page, make):
     page.route("**/api/v1/scan?*", lambda route: held.append(route))
 
     page.keyboard.type("\n".join(codes) + "\n")
-    page.wait_for_function("document.activeElement.value === ''")
+    page.wait_for_function("() => document.activeElement.value === ''")
     while not held:  # the first lookup has left the page and waits for us
         page.wait_for_timeout(20)
     for route in held:
@@ -169,7 +169,7 @@ def test_real_keys_typed_back_to_back_are_not_merged(keeper_on_scan_page, make):
     assert [line.get_attribute("class") for line in lines] == ["scan-unknown"] + ["scan-ok"] * 5
     assert page.url.endswith("/scan")
     # Heard as well as seen: a bright tone for each one found, a low one for the unknown code.
-    page.wait_for_function("window.tonesPlayed.length >= 6")
+    page.wait_for_function("() => window.tonesPlayed.length >= 6")
     assert page.evaluate("window.tonesPlayed") == [1046] * 5 + [330]
 
 
@@ -212,7 +212,7 @@ def test_global_wedge_listener_leaves_scanning_pages_alone(keeper_on_scan_page, 
     shelf = make.location(keeper, name="A-06")
     (item,) = make.stored_items(make.user("handler"), keeper, shelf, 1)
     page.goto("/move")
-    page.wait_for_function("document.body.hasAttribute('data-scanner')")
+    page.wait_for_function("() => document.body.hasAttribute('data-scanner')")
 
     page.evaluate(WEDGE_BURST, item.code)
 

@@ -29,7 +29,7 @@ def test_keeper_releases_by_scanning_then_takes_items_back_one_by_one(new_page, 
     page = new_page(locale="en")
     sign_in(page, keeper, make.PASSWORD)
     page.goto(f"/checkouts/{number}")
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'checkout-scan'")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'checkout-scan'")
     button = page.locator("#release-button")
     assert button.is_disabled() and page.locator("#release-codes").is_hidden()
 
@@ -46,7 +46,7 @@ def test_keeper_releases_by_scanning_then_takes_items_back_one_by_one(new_page, 
     page.locator("#return").wait_for()  # reloaded: now the return panel
     assert {stored(c).status for c in codes} == {"checked_out"}
 
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'checkout-scan'")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'checkout-scan'")
     page.uncheck("#seal-intact")
     page.fill("#return-note", "seal torn")
     page.focus("#checkout-scan")

@@ -66,7 +66,7 @@ def test_police_dispose_of_two_items_and_the_record_names_the_disposition(new_pa
     page = _as(new_page, make, world.keeper, f"/dispositions/{number}", locale="zh-CN")
     page.click("#execute")
     page.wait_for_url(re.compile(rf"/dispositions/{number}/execute$"))
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'scan-input'")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'scan-input'")
     assert page.locator("#execute-progress").inner_text() == "0 / 2"
     scan(page, first)
     scan(page, stranger.code)  # an item of ours, not in this disposition

@@ -63,7 +63,7 @@ def test_police_hand_a_case_to_the_procuratorate_and_the_receipt_checks_out(new_
     page = _as(new_page, make, world.keeper, f"/handovers/{number}", locale="zh-CN")
     page.click("#presence")
     page.wait_for_url(re.compile(rf"/handovers/{number}/presence$"))
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'scan-input'")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'scan-input'")
     assert page.locator("#presence-progress").inner_text() == "0 / 3"
     scan(page, kept)
     scan(page, stranger.code)  # an item of ours, not in this handover

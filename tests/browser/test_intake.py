@@ -21,7 +21,7 @@ def scan(page: Any, code: str) -> None:
 
 def wait_for_log(page: Any, log: str, n: int) -> list[str]:
     """The result classes of the log's lines, oldest first, once there are ``n``."""
-    page.wait_for_function(f"document.querySelectorAll('{log} > li').length >= {n}")
+    page.wait_for_function(f"() => document.querySelectorAll('{log} > li').length >= {n}")
     return list(reversed(page.locator(f"{log} > li").evaluate_all("lines => lines.map(li => li.className)")))
 
 
@@ -35,7 +35,7 @@ def open_desk(new_page: Any, make: Any, keeper: Any, path: str, field: str, loca
     page = new_page(locale=locale)
     sign_in(page, keeper, make.PASSWORD)
     page.goto(path)
-    page.wait_for_function(f"document.activeElement && document.activeElement.id === '{field}'")
+    page.wait_for_function(f"() => document.activeElement && document.activeElement.id === '{field}'")
     return page
 
 

@@ -140,7 +140,7 @@ def test_handler_registers_items_and_follows_one(new_page, make, language):
 
     # A keyboard-wedge scanner types the code and Enter into the focused scan field.
     page.get_by_role("link", name=t["scan"], exact=True).click()
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'scan-input'")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'scan-input'")
     page.keyboard.type(code + "\n", delay=5)
     page.wait_for_url(re.compile(rf"/items/{code}$"))
     assert page.locator(".subtitle.code").inner_text() == code

@@ -33,14 +33,14 @@ def test_a_burst_of_twenty_scans_is_recorded_in_order_and_shown(new_page, make):
     page = new_page(locale="en")
     sign_in(page, keeper, make.PASSWORD)
     page.goto(f"/stocktakes/{number}")
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'stocktake-scan'")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'stocktake-scan'")
     for code in codes:
         started = time.perf_counter()
         page.keyboard.type(code + "\n", delay=5)
         time.sleep(max(0.0, INTERVAL_S - (time.perf_counter() - started)))
 
-    page.wait_for_function(f"document.querySelectorAll('#stocktake-log > li').length >= {BURST}")
-    page.wait_for_function(f"document.getElementById('count-scanned').textContent === '{BURST}'")
+    page.wait_for_function(f"() => document.querySelectorAll('#stocktake-log > li').length >= {BURST}")
+    page.wait_for_function(f"() => document.getElementById('count-scanned').textContent === '{BURST}'")
     lines = page.locator("#stocktake-log > li").evaluate_all(
         "lines => lines.map(li => [li.getAttribute('data-code'), li.className])"
     )
