@@ -55,12 +55,15 @@ def register_commands(app: Flask) -> None:
     from custody.cli import custody_group
     from custody.cli_backup import COMMANDS as BACKUP_COMMANDS
     from custody.cli_log import COMMANDS as LOG_COMMANDS
+    from custody.cli_tokens import COMMANDS as TOKEN_COMMANDS
     from custody.witness.cli import witness_group
 
     custody_group.add_command(witness_group)
     for command in LOG_COMMANDS:
         custody_group.add_command(command)
     for command in BACKUP_COMMANDS:
+        custody_group.add_command(command)
+    for command in TOKEN_COMMANDS:
         custody_group.add_command(command)
     app.cli.add_command(custody_group)
 

@@ -6,10 +6,13 @@ from typing import Any
 
 from flask_login import current_user
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields
 
-from custody.api.schemas.common import page_schema
+from custody.api.schemas.common import UTCDateTime, page_schema
 from custody.api.schemas.people import AgencySchema, MeSchema, TokenRequestSchema, TokenSchema
-from custody.services import auth, people
+from custody.errors import Unauthorized
+from custody.login import bearer_token
+from custody.services import auth, people, tokens
 
 blp = Blueprint("identity", __name__, description="Identity, agencies and tokens")
 
@@ -23,6 +26,41 @@ def create_token(credentials: dict[str, str]) -> dict[str, Any]:
     user = auth.authenticate(credentials["username"], credentials["password"])
     token, row = auth.issue_token(user)
     return {"token": token, "expires_at": row.expires_at}
+
+
+class TokenInfoSchema(Schema):
+    """A token as its owner sees it in a listing: never the secret."""
+
+    id = fields.Integer()
+    prefix = fields.String(metadata={"description": "The first characters of the token, to recognise it"})
+    created_at = UTCDateTime()
+    expires_at = UTCDateTime()
+    expired = fields.Boolean()
+    current = fields.Boolean(metadata={"description": "The token this request was sent with"})
+
+
+def _signed_in() -> Any:
+    """/auth/tokens is public for POST (signing in), so its other methods check the caller here."""
+    if not current_user.is_authenticated:
+        raise Unauthorized("Sign in, or send Authorization: Bearer <token>")
+    return current_user
+
+
+@blp.route("/auth/tokens", methods=["GET"])
+@blp.response(200, TokenInfoSchema(many=True))
+def list_tokens() -> list[tokens.TokenView]:
+    """The signed-in user's unrevoked tokens, newest first (expired ones included, marked)."""
+    return tokens.own_tokens(_signed_in(), bearer_token())
+
+
+@blp.route("/auth/tokens/<int:token_id>", methods=["DELETE"])
+@blp.response(204)
+def revoke_token(token_id: int) -> None:
+    """Revoke a token: one's own, or as an administrator one of a user of one's agency (any, at the centre).
+
+    It answers 401 from the next request on. 404 for tokens the caller may not manage.
+    """
+    tokens.revoke(_signed_in(), token_id)
 
 
 @blp.route("/me")

@@ -24,6 +24,7 @@ def register_web(app: Flask) -> None:
         printing,
         stats,
         stocktakes,
+        tokens,
         verify,
         views,
         warehouse,
@@ -46,6 +47,7 @@ def register_web(app: Flask) -> None:
         audit,
         stats,
         health,
+        tokens,
     ):
         app.register_blueprint(module.bp)
     labels.register(app)

@@ -102,6 +102,12 @@ def api_schema(
             "checks": {"positive_data_acceptance": {"enabled": False}},
             "operations": [
                 {
+                    # Generated ids include the world token's own: revoking it would leave every later
+                    # operation to run signed out. test_real_objects_match_the_document revokes a spare one.
+                    "include-name": "DELETE /api/v1/auth/tokens/{token_id}",
+                    "enabled": False,
+                },
+                {
                     # KNOWN BUG (custody/api/cases.py, reported): ``/cases/<path:case_no>`` also matches
                     # ``/cases/X/items`` and ``/cases/X/close``, so OPTIONS there advertises GET
                     # (which answers 404 "No case X/items").
@@ -163,6 +169,16 @@ def test_real_objects_match_the_document(api_schema: Any, world: dict[str, Any])
         assert response.status_code == status, (method, path, query, response.text)
     page = api_schema["/api/v1/items"]["GET"].Case(query={"case_no": case_no, "limit": 2}).call(headers=auth)
     assert page.json()["next"], "3 items, 2 a page: there is a next page"
+    _spare, spare = issue_token(world["user"])
+    listing = api_schema["/api/v1/auth/tokens"]["GET"].Case().call_and_validate(headers=auth)
+    assert {t["id"] for t in listing.json()} >= {spare.id}
+    revoke = api_schema["/api/v1/auth/tokens/{token_id}"]["DELETE"]
+    revoked = revoke.Case(path_parameters={"token_id": spare.id}).call_and_validate(headers=auth)
+    assert revoked.status_code == 204
+    gone = revoke.Case(path_parameters={"token_id": spare.id}).call_and_validate(
+        headers=auth, additional_checks=[problem_json]
+    )
+    assert gone.status_code == 404
     register = api_schema["/api/v1/cases/{case_no}/items"]["POST"]
     batch = register.Case(path_parameters={"case_no": case_no}, body={"items": [api_item(), {}]}).call(headers=auth)
     assert batch.json()["code"] == "invalid_input" and set(batch.json()["errors"]) == {"1"}  # by row index
