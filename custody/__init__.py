@@ -16,11 +16,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings → extensions → blueprints → error handlers → commands."""
     app = Flask(__name__, instance_relative_config=True, template_folder="../templates", static_folder="../static")
     app.config.update(config_module.from_environment(app.instance_path, config))
+    register_observability(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
     return app
+
+
+def register_observability(app: Flask) -> None:
+    """First: the request id and the access log's clock start before any other hook can fail."""
+    from custody import ops
+
+    ops.init_app(app)
 
 
 def register_extensions(app: Flask) -> None:

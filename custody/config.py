@@ -76,6 +76,11 @@ def from_environment(instance_path: str, overrides: dict[str, Any] | None = None
         "CUSTODY_WITNESS_QUORUM": int(env["CUSTODY_WITNESS_QUORUM"]) if env.get("CUSTODY_WITNESS_QUORUM") else None,
         "CUSTODY_WITNESS_TIMEOUT": float(env.get("CUSTODY_WITNESS_TIMEOUT", "5")),
         "CUSTODY_MAX_BATCH": int(env.get("CUSTODY_MAX_BATCH", "20000")),
+        # Logs (custody/ops/logs.py): "json" lines for collectors (production's default) or "text";
+        # /metrics (custody/ops/metrics.py) answers these addresses/networks, or an admin's/auditor's token.
+        "CUSTODY_LOG_FORMAT": env.get("CUSTODY_LOG_FORMAT", "json" if production else "text"),
+        "CUSTODY_LOG_LEVEL": env.get("CUSTODY_LOG_LEVEL", "INFO"),
+        "CUSTODY_METRICS_ALLOW": env.get("CUSTODY_METRICS_ALLOW", "127.0.0.1,::1"),
         # One photo's file; a request bigger than MAX_CONTENT_LENGTH is refused (413) before this is checked.
         "CUSTODY_PHOTO_MAX_MB": int(env.get("CUSTODY_PHOTO_MAX_MB", "10")),
         # 10,000 items with descriptions fit easily; anything bigger is refused before parsing.

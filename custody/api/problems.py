@@ -6,7 +6,7 @@ import http
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from flask import Response, json
+from flask import Response, g, has_request_context, json
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
@@ -43,6 +43,8 @@ def problem(
     }
     if errors:
         body["errors"] = errors
+    if has_request_context() and g.get("request_id"):
+        body["request_id"] = g.request_id  # to find the request's log lines (custody/ops/logs.py)
     text = json.dumps(body, ensure_ascii=False)
     try:
         text.encode("utf-8")
@@ -106,6 +108,9 @@ class ProblemSchema(Schema):
     errors = fields.Dict(
         keys=fields.String(),
         metadata={"description": "Field name (or batch row index) → messages, or → that row's field errors"},
+    )
+    request_id = fields.String(
+        metadata={"description": "The request's id (also its X-Request-ID header), to find it in the logs"}
     )
 
 
