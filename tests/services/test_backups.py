@@ -4,7 +4,6 @@ refuses a damaged backup or a non-empty target before writing anything. Runs on 
 from __future__ import annotations
 
 import json
-import secrets
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,8 +11,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect
 
 from custody import create_app, files
 from custody.extensions import db
@@ -23,27 +21,17 @@ from custody.models import LedgerHead
 from custody.services import backups
 from custody.services.checkpoints import make_checkpoint
 from custody.services.uow import unit_of_work
+from tests.databases import own_database
 
 
 @pytest.fixture
 def fresh(app: Flask, database_url: str, tmp_path: Path) -> Iterator[Flask]:
     """A second app on an empty database (no schema) and an empty files directory, with the same log key."""
-    url = make_url(database_url)
-    drop = None
-    if url.get_backend_name() == "sqlite":
-        target_url = f"sqlite:///{tmp_path / 'restored.sqlite3'}"
-    else:
-        name = f"custody_restore_{secrets.token_hex(4)}"
-        admin = create_engine(url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    with own_database(database_url, tmp_path, "restore") as target_url:
+        yield from _restore_app(app, target_url, tmp_path)
 
-        def drop() -> None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
 
-        target_url = url.set(database=name).render_as_string(hide_password=False)
+def _restore_app(app: Flask, target_url: str, tmp_path: Path) -> Iterator[Flask]:
     target = create_app(
         {
             "TESTING": True,
@@ -58,8 +46,6 @@ def fresh(app: Flask, database_url: str, tmp_path: Path) -> Iterator[Flask]:
     with target.app_context():
         db.session.remove()
         db.engine.dispose()
-    if drop:
-        drop()
 
 
 def _some_history(make: Any) -> list[str]:

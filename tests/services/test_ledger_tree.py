@@ -4,14 +4,12 @@ an existing ledger builds exactly what the appends keep."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, inspect, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect, select, text
 
 from custody import create_app
 from custody.extensions import db
@@ -20,6 +18,7 @@ from custody.ledger.offline import EMPTY_ROOT, leaf_hash, verify_consistency, ve
 from custody.ledger.verify import verify_chain
 from custody.models import LedgerEntry, LedgerHead, LedgerNode
 from custody.services.checkpoints import make_checkpoint
+from tests.databases import own_database
 from tests.witness.toylog import mth
 
 
@@ -97,23 +96,12 @@ def test_the_stored_nodes_and_the_frontier_are_the_naive_subtrees(make):
 @pytest.fixture
 def own_app(app: Flask, tmp_path: Any) -> Iterator[Flask]:
     """The app on a database of its own, so its schema can go down and up again."""
+    with own_database(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, "tree") as url:
+        yield from _own_app(app, url, tmp_path)
+
+
+def _own_app(app: Flask, url: str, tmp_path: Any) -> Iterator[Flask]:
     from flask_migrate import upgrade
-
-    base = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    drop = None
-    if base.get_backend_name() == "sqlite":
-        url = f"sqlite:///{tmp_path / 'own.sqlite3'}"
-    else:
-        name = f"custody_tree_{secrets.token_hex(4)}"
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = base.set(database=name).render_as_string(hide_password=False)
-
-        def drop() -> None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
 
     keys = ("TESTING", "SECRET_KEY", "CUSTODY_PASSWORD_METHOD", "CUSTODY_FILES_DIR", "CUSTODY_BASE_URL")
     config = {key: app.config[key] for key in keys}
@@ -125,8 +113,6 @@ def own_app(app: Flask, tmp_path: Any) -> Iterator[Flask]:
     with own.app_context():
         db.session.remove()
         db.engine.dispose()
-    if drop is not None:
-        drop()
 
 
 def _tree_state() -> tuple[list[tuple[int, int, str]], str, int]:
