@@ -229,7 +229,11 @@ def test_a_bad_stored_node_is_a_hash_mismatch_at_its_seq(make, batch, statement,
 
 def test_a_bad_frontier_on_the_head_is_a_hash_mismatch_at_the_head(make):
     ledger = Ledger(make)
-    _sql("UPDATE ledger_head SET frontier = replace(frontier, substr(frontier, 1, 1), 'f')")
+    # Change the first hex digit (a fixed replacement would change nothing when the digit is already it).
+    _sql(
+        "UPDATE ledger_head SET frontier ="
+        " CASE WHEN substr(frontier, 1, 1) = '0' THEN '1' ELSE '0' END || substr(frontier, 2)"
+    )
     assert _verify(10000) == (False, ledger.head, "hash_mismatch")
 
 
