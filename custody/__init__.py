@@ -16,12 +16,25 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings → extensions → blueprints → error handlers → commands."""
     app = Flask(__name__, instance_relative_config=True, template_folder="../templates", static_folder="../static")
     app.config.update(config_module.from_environment(app.instance_path, config))
+    trust_proxies(app)
     register_observability(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind N reverse proxies, take the client's address and scheme from their X-Forwarded-* headers.
+
+    Only as many hops as configured are believed: a client cannot forge its address for sign-in
+    throttling or the security log by sending the header itself."""
+    hops = int(app.config.get("CUSTODY_TRUSTED_PROXIES", 0))
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
 
 
 def register_observability(app: Flask) -> None:
@@ -32,7 +45,7 @@ def register_observability(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from custody.web import headers, i18n, security
+    from custody.web import headers, i18n, security, sessions
 
     db.init_app(app)
     with app.app_context():
@@ -42,6 +55,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     security.init_login(app)
+    sessions.init_sessions(app)
     headers.init_headers(app)
 
 

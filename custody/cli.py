@@ -96,16 +96,38 @@ def user_add(username: str, agency_code: str, roles: tuple[str, ...], name: str 
     """Add a user. Without --password: prompt, or read one line from standard input."""
     from custody.services.people import add_user
 
-    if password is None:
-        if sys.stdin.isatty():
-            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-        else:
-            password = sys.stdin.readline().rstrip("\n")
     try:
-        add_user(SYSTEM, username, agency_code=agency_code, roles=roles, password=password or "", name=name)
+        add_user(SYSTEM, username, agency_code=agency_code, roles=roles, password=_read_password(password), name=name)
     except DomainError as error:
         _fail(error)
     click.echo(f"user {username} added")
+
+
+def _read_password(given: str | None) -> str:
+    """``--password``, else a prompt on a terminal, else one line of standard input (for scripts)."""
+    if given is not None:
+        return given
+    if sys.stdin.isatty():
+        return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+    return sys.stdin.readline().rstrip("\n")
+
+
+@user_group.command("password")
+@click.argument("username")
+@click.option("--password")
+@click.option(
+    "--must-change/--keep", default=True, show_default=True, help="Make the user choose their own at next sign-in."
+)
+@with_appcontext
+def user_password(username: str, password: str | None, must_change: bool) -> None:
+    """Set a user's password (a forgotten one, say). Same rules as everywhere: length, not the username, not common."""
+    from custody.services.people import reset_password
+
+    try:
+        reset_password(username, _read_password(password), must_change=must_change)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"password of {username} set" + (" (to be changed at next sign-in)" if must_change else ""))
 
 
 @custody_group.command("token")

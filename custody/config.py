@@ -85,6 +85,21 @@ def from_environment(instance_path: str, overrides: dict[str, Any] | None = None
         "CUSTODY_PHOTO_MAX_MB": int(env.get("CUSTODY_PHOTO_MAX_MB", "10")),
         # 10,000 items with descriptions fit easily; anything bigger is refused before parsing.
         "MAX_CONTENT_LENGTH": int(env.get("CUSTODY_MAX_UPLOAD_MB", "32")) * 1024 * 1024,
+        # Sign-in (custody/services/signin.py): after FREE failures an account (or, after ADDRESS_FREE, an address)
+        # waits DELAY seconds, doubling with every further failure up to MAX_DELAY; counted over WINDOW hours.
+        "CUSTODY_SIGNIN_FREE": int(env.get("CUSTODY_SIGNIN_FREE", "5")),
+        "CUSTODY_SIGNIN_ADDRESS_FREE": int(env.get("CUSTODY_SIGNIN_ADDRESS_FREE", "20")),
+        "CUSTODY_SIGNIN_DELAY": int(env.get("CUSTODY_SIGNIN_DELAY", "2")),
+        "CUSTODY_SIGNIN_MAX_DELAY": int(env.get("CUSTODY_SIGNIN_MAX_DELAY", "900")),
+        "CUSTODY_SIGNIN_WINDOW_HOURS": int(env.get("CUSTODY_SIGNIN_WINDOW_HOURS", "24")),
+        "CUSTODY_PASSWORD_MIN_LENGTH": int(env.get("CUSTODY_PASSWORD_MIN_LENGTH", "10")),
+        # Demo mode lets the demo's users keep their printed passwords; outside it they must change them.
+        "CUSTODY_DEMO_MODE": env.get("CUSTODY_DEMO_MODE", "" if production else "1").lower() in TRUE,
+        # A signed-in browser is signed out after IDLE minutes without a request, and after MAX hours in any case.
+        "CUSTODY_SESSION_IDLE_MINUTES": int(env.get("CUSTODY_SESSION_IDLE_MINUTES", "30")),
+        "CUSTODY_SESSION_MAX_HOURS": int(env.get("CUSTODY_SESSION_MAX_HOURS", "12")),
+        # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (0: trust none of them).
+        "CUSTODY_TRUSTED_PROXIES": int(env.get("CUSTODY_TRUSTED_PROXIES", "0")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production or env.get("CUSTODY_SECURE_COOKIES", "").lower() in TRUE,

@@ -51,6 +51,20 @@ class WrongAgency(Forbidden):
     code, title = "wrong_agency", "Your agency may not do this"
 
 
+class PasswordChangeRequired(Forbidden):
+    code, title = "password_change_required", "Choose a new password first"
+
+
+class TooManyAttempts(DomainError):
+    """Sign-in refused without checking the password, until ``retry_after`` seconds have passed."""
+
+    status, code, title = 429, "too_many_attempts", "Too many failed sign-ins"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 class Conflict(DomainError):
     status, code, title = 409, "conflict", "Conflict"
 

@@ -30,6 +30,7 @@ def register_api(app: Flask) -> None:
         photos,
         places,
         proofs,
+        security,
         stocktakes,
         warehouse,
     )
@@ -57,6 +58,7 @@ def register_api(app: Flask) -> None:
         proofs,
         exports,
         alerts,
+        security,
     ):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     app.register_blueprint(docs.bp)  # /api/v1/docs: Swagger UI without inline script

@@ -12,7 +12,7 @@ from custody.api.schemas.common import UTCDateTime, page_schema
 from custody.api.schemas.people import AgencySchema, MeSchema, TokenRequestSchema, TokenSchema
 from custody.errors import Unauthorized
 from custody.login import bearer_token
-from custody.services import auth, people, tokens
+from custody.services import auth, people, signin, tokens
 
 blp = Blueprint("identity", __name__, description="Identity, agencies and tokens")
 
@@ -20,10 +20,14 @@ blp = Blueprint("identity", __name__, description="Identity, agencies and tokens
 @blp.route("/auth/tokens", methods=["POST"])
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, TokenSchema)
+@blp.alt_response(429, response="TOO_MANY_REQUESTS", description="Too many failed sign-ins: wait Retry-After seconds")
 @blp.doc(security=[])
 def create_token(credentials: dict[str, str]) -> dict[str, Any]:
-    """Exchange a username and password for a bearer token."""
-    user = auth.authenticate(credentials["username"], credentials["password"])
+    """Exchange a username and password for a bearer token.
+
+    Failures are counted per account and per address: past a few, the next attempt must wait (429
+    ``too_many_attempts`` with Retry-After, the password unchecked), longer after each failure."""
+    user = signin.sign_in(credentials["username"], credentials["password"])
     token, row = auth.issue_token(user)
     return {"token": token, "expires_at": row.expires_at}
 

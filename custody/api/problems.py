@@ -27,6 +27,7 @@ CODE_BY_STATUS = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "invalid_input",
+    429: "too_many_attempts",
     500: "internal_error",
 }
 
@@ -60,7 +61,13 @@ def problem(
 
 
 def from_domain(error: DomainError) -> Response:
-    return problem(error.status, error.code, error.title, error.detail, error.errors)
+    return problem(error.status, error.code, error.title, error.detail, error.errors, retry_after(error))
+
+
+def retry_after(error: DomainError) -> list[tuple[str, str]]:
+    """RFC 9110 Retry-After for a throttled sign-in, so clients wait the right time instead of hammering."""
+    seconds = getattr(error, "retry_after", None)
+    return [("Retry-After", str(seconds))] if seconds else []
 
 
 def _unwrap(messages: Any) -> Any:

@@ -25,6 +25,7 @@ from custody.models.item import Category, Flag, Item, ItemStatus
 from custody.models.ledger import LedgerCheck, LedgerEntry, LedgerEntryItem, LedgerHead
 from custody.models.location import Location, LocationKind
 from custody.models.photo import Photo
+from custody.models.security import SecurityEvent, SecurityKind
 from custody.models.stocktake import ScanResult, Stocktake, StocktakeItem, StocktakeScan, StocktakeStatus
 from custody.models.user import ApiToken, Role, User, UserRole
 
@@ -69,6 +70,8 @@ __all__ = [
     "Purpose",
     "Role",
     "ScanResult",
+    "SecurityEvent",
+    "SecurityKind",
     "Stage",
     "Stocktake",
     "StocktakeItem",

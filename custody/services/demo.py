@@ -62,7 +62,7 @@ def load_demo(password: str | None = None) -> list[DemoUser]:
             user = db.session.scalars(select(User).where(User.username == username)).one_or_none()
             if user is not None:
                 secret = password or _password()
-                people.set_password(user, secret)
+                people.set_password(user, secret, must_change=True)
                 result.append(DemoUser(username, secret, agency, roles))
         return result
     for code, name, kind in AGENCIES:
@@ -71,6 +71,7 @@ def load_demo(password: str | None = None) -> list[DemoUser]:
     for username, name, agency, roles in USERS:
         secret = password or _password()
         users[username] = people.add_user(SYSTEM, username, agency_code=agency, roles=roles, password=secret, name=name)
+        users[username].must_change_password = True  # printed on a terminal: fine for a demo, not for a real centre
         result.append(DemoUser(username, secret, agency, roles))
     shelves = _warehouse(users["keeper"])
     first_case = _cases(users["police.handler"])

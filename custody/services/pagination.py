@@ -53,12 +53,14 @@ def keyset_page(
     key_of: Any,
     limit: int | None,
     after: int | None,
+    *,
+    newest_first: bool = False,
 ) -> Page[Any]:
-    """Rows of ``stmt`` with ``key`` greater than ``after``, in key order."""
+    """Rows of ``stmt`` with ``key`` past ``after``, in key order (descending when ``newest_first``)."""
     limit = check_limit(limit)
     if after is not None:
-        stmt = stmt.where(key > bound(after))
-    rows = list(db.session.scalars(stmt.order_by(key).limit(limit + 1)))
+        stmt = stmt.where(key < bound(after) if newest_first else key > bound(after))
+    rows = list(db.session.scalars(stmt.order_by(key.desc() if newest_first else key).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(rows, str(key_of(rows[-1])) if more and rows else None)

@@ -7,17 +7,18 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash
 
 from custody.errors import Duplicate, InvalidInput, NotFound
 from custody.extensions import db
 from custody.ledger import Actor, EntryKind, append
-from custody.models import Agency, AgencyKind, Role, User, UserRole
+from custody.models import Agency, AgencyKind, Role, SecurityKind, User, UserRole
+from custody.services import passwords, security_log
 from custody.services.auth import hash_password
 from custody.services.uow import transactional
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 AGENCY_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,15}$")
-MIN_PASSWORD = 10
 
 
 def list_agencies() -> list[Agency]:
@@ -72,10 +73,8 @@ def add_user(
         errors["username"] = ["Use 2-64 lower-case letters, digits, '.', '-' or '_'"]
     if not roles or any(r not in set(Role) for r in roles):
         errors["role"] = [f"At least one of {', '.join(Role)}"]
-    if len(password) < MIN_PASSWORD:
-        errors["password"] = [f"At least {MIN_PASSWORD} characters"]
-    elif password.lower() == username.lower():
-        errors["password"] = ["Must not be the username"]
+    if refused := passwords.problems(password, username):
+        errors["password"] = refused
     if errors:
         raise InvalidInput("Invalid user", errors=errors)
     agency = agency_by_code(agency_code)
@@ -101,7 +100,32 @@ def add_user(
 
 
 @transactional
-def set_password(user: User, password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise InvalidInput("Password too short", errors={"password": [f"At least {MIN_PASSWORD} characters"]})
+def set_password(user: User, password: str, *, must_change: bool = False) -> None:
+    """Set by an administrator (or the demo): ``must_change`` makes the user choose their own at next sign-in."""
+    passwords.check(password, user.username)
     user.password_hash = hash_password(password)
+    user.must_change_password = must_change
+
+
+@transactional
+def reset_password(username: str, password: str, *, must_change: bool) -> None:
+    """An administrator at the command line sets someone's password."""
+    user = db.session.scalars(select(User).where(User.username == username)).one_or_none()
+    if user is None:
+        raise NotFound(f"No user {username}")
+    set_password(user, password, must_change=must_change)
+    security_log.add(SecurityKind.PASSWORD_CHANGED, user=user, detail="set at the command line")
+
+
+@transactional
+def change_own_password(user: User, current: str, new: str) -> None:
+    """A user choosing their own password: the current one proves it is them, not a left-open browser."""
+    if not check_password_hash(user.password_hash, current):
+        raise InvalidInput("Wrong current password", errors={"current_password": ["Wrong password"]})
+    if new == current:
+        raise InvalidInput("Password refused", errors={"new_password": ["Must differ from the current password"]})
+    if refused := passwords.problems(new, user.username):
+        raise InvalidInput("Password refused", errors={"new_password": refused})
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    security_log.add(SecurityKind.PASSWORD_CHANGED, user=user)

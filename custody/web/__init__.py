@@ -10,6 +10,7 @@ from flask_babel import get_locale
 
 def register_web(app: Flask) -> None:
     from custody.web import (
+        account,
         alerts,
         audit,
         checkouts,
@@ -48,6 +49,7 @@ def register_web(app: Flask) -> None:
         stats,
         health,
         tokens,
+        account,
     ):
         app.register_blueprint(module.bp)
     labels.register(app)

@@ -37,6 +37,12 @@ _EXACT = {
     "Contains control characters": _l("Contains characters that are not allowed."),
     "A case with this number exists": _l("A case with this number already exists."),
     "Already exists": _l("Already exists."),
+    "Must not be the username": _l("Must not be the username."),
+    "Too common: choose one that is not on lists of common passwords": _l(
+        "Too common: this password is on lists that attackers try first. Choose another."
+    ),
+    "Wrong password": _l("Wrong password."),
+    "Must differ from the current password": _l("Must differ from the current password."),
 }
 
 
@@ -55,6 +61,7 @@ _PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
         lambda m: _("At most %(n)s characters.", n=m[1]),
     ),
     (re.compile(r"^Must be one of: .*$"), lambda m: _("Choose from the listed options.")),
+    (re.compile(r"^At least (\d+) characters$"), lambda m: _("At least %(n)s characters.", n=m[1])),
     (
         re.compile(r"^Must be greater than 0 and less than or equal to (\S+)\.$"),
         lambda m: _("Must be more than 0 and at most %(max)s.", max=_number(m[1])),
@@ -118,6 +125,8 @@ _BY_CODE = {
     "items_unavailable": _l("Some items are unavailable."),
     "handover_open": _l("The case already has an open handover."),
     "duplicate": _l("Already exists."),
+    "too_many_attempts": _l("Too many failed sign-ins. Wait a moment and try again."),
+    "password_change_required": _l("Choose a new password first."),
 }
 
 

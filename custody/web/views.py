@@ -17,10 +17,10 @@ from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
 from custody.api.schemas.items import ItemCreateSchema
-from custody.errors import DomainError, InvalidInput, NotFound
-from custody.models import Category, Flag, Item, ItemStatus, Role
-from custody.services import alerts, auth, cases, handovers, items, ledger_view, locations, scanning
-from custody.web import rows, timeline
+from custody.errors import DomainError, InvalidInput, NotFound, TooManyAttempts
+from custody.models import Category, Flag, Item, ItemStatus, Role, SecurityKind
+from custody.services import alerts, cases, handovers, items, ledger_view, locations, scanning, security_log, signin
+from custody.web import rows, sessions, timeline
 from custody.web.dispositions import case_section as disposition_section
 from custody.web.forms import CaseForm, LoginForm
 from custody.web.handovers import case_section
@@ -42,18 +42,22 @@ def _refuse_nul() -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Response | str:
+def login() -> Response | str | tuple[str, int]:
     """Sign in with username and password."""
     if current_user.is_authenticated:
         return redirect(url_for("web.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = auth.authenticate(form.username.data or "", form.password.data or "")
+            user = signin.sign_in(form.username.data or "", form.password.data or "")
+        except TooManyAttempts as error:
+            flash(_("Too many failed sign-ins. Try again in %(n)s seconds.", n=error.retry_after), "error")
+            return render_template("login.html", form=form), 429
         except DomainError:
             flash(_("Wrong username or password."), "error")
         else:
             login_user(user)
+            sessions.start()
             return redirect(safe_next(request.args.get("next")) or url_for("web.dashboard"))
     return render_template("login.html", form=form)
 
@@ -61,6 +65,8 @@ def login() -> Response | str:
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
     """Sign out (POST with a CSRF token, so another site cannot sign a keeper out)."""
+    if current_user.is_authenticated:
+        security_log.record(SecurityKind.SIGNOUT, user=current_user)
     logout_user()
     flash(_("You have signed out."), "ok")
     return redirect(url_for("web.login"))
