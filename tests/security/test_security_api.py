@@ -3,6 +3,8 @@ the security log for administrators, refusals recorded, and client addresses beh
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 
 from custody import create_app
@@ -161,3 +163,16 @@ def test_admin_sets_a_password_at_the_command_line(runner, client, make, app, mo
     refused = client.get("/api/v1/agencies", headers={"Authorization": f"Bearer {token['token']}"})
     assert refused.status_code == 403 and refused.get_json()["code"] == "password_change_required"
     assert _events(kind="password_changed")[0].detail == "set at the command line"
+
+
+def test_each_event_is_also_a_structured_log_line(client, make, caplog):
+    from custody.ops.logs import JsonFormatter
+
+    make.user("handler", username="logged")
+    with caplog.at_level("INFO", logger="custody.security"):
+        client.post("/api/v1/auth/tokens", json={"username": "logged", "password": "x"})
+    records = [r for r in caplog.records if r.name == "custody.security"]
+    assert records and records[-1].levelname == "WARNING"
+    line = json.loads(JsonFormatter().format(records[-1]))
+    assert line["event"] == "signin_failed" and line["username"] == "logged" and line["address"] == "127.0.0.1"
+    assert line["path"] == "/api/v1/auth/tokens" and line["logger"] == "custody.security"
