@@ -10,7 +10,15 @@ import pytest
 from sqlalchemy import func, select, update
 
 from custody import codes
-from custody.errors import BadCheckCharacter, Forbidden, InvalidInput, InvalidState, MalformedCode, UnknownCode
+from custody.errors import (
+    BadCheckCharacter,
+    Forbidden,
+    InvalidInput,
+    InvalidState,
+    MalformedCode,
+    NotFound,
+    UnknownCode,
+)
 from custody.extensions import db
 from custody.ledger import verify_chain
 from custody.models import Item, LedgerEntry, LedgerEntryItem, Stocktake, StocktakeItem, StocktakeScan, User
@@ -138,11 +146,15 @@ def test_scan_errors(make, floor):
     for raw, error in cases.items():
         with pytest.raises(error):
             stocktakes.record_scan(floor.keeper, number, raw)
-    # A keeper outside the centre sees only their own agency's items: another's is unknown, not "unexpected".
+    # Another agency's keeper may not use the centre's count at all; in their own count they see only their own
+    # agency's items: another's is unknown, not "unexpected".
     item = make.stored_items(floor.handler, floor.keeper, floor.shelf, 1)[0]
     police_keeper = make.user("keeper")
-    with pytest.raises(UnknownCode):
+    with pytest.raises(NotFound):
         stocktakes.record_scan(police_keeper, number, item.code)
+    own = stocktakes.open_stocktake(police_keeper, floor.other.code).number
+    with pytest.raises(UnknownCode):
+        stocktakes.record_scan(police_keeper, own, item.code)
     assert db.session.scalar(select(func.count()).select_from(StocktakeScan)) == 0
 
 
@@ -274,3 +286,17 @@ def test_a_close_racing_scans_reports_exactly_the_scans_that_were_recorded(app, 
     assert all(isinstance(r, InvalidState) for r in refused), refused
     assert set(codes_) - set(closed.missing) == recorded and closed.found == len(recorded)
     assert db.session.scalar(select(func.count()).select_from(StocktakeScan)) == len(recorded)
+
+
+def test_another_agencys_count_does_not_exist_for_its_keepers(make, floor):
+    """A count names the items on the shelf, of cases the other agency never held: hidden, as such a case is."""
+    make.stored_items(floor.handler, floor.keeper, floor.shelf, 2)
+    number = stocktakes.open_stocktake(floor.keeper, floor.zone.code).number
+    police_keeper = make.user("keeper")
+    for read in (stocktakes.get_stocktake, stocktakes.report, stocktakes.close_stocktake):
+        with pytest.raises(NotFound):
+            read(police_keeper, number)
+    assert [s.number for s in stocktakes.list_stocktakes(police_keeper).items] == []
+    auditor = make.user("auditor", kind="supervision")
+    assert stocktakes.get_stocktake(auditor, number).number == number
+    assert [s.number for s in stocktakes.list_stocktakes(auditor).items] == [number]

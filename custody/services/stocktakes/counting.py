@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, false, func, insert, literal, select, update
+from sqlalchemy import Table, and_, false, func, insert, literal, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from custody import clock, codes
@@ -30,6 +30,7 @@ from custody.services.stocktakes.records import (
     find_stocktake,
     number_of,
     require_keeper,
+    scope,
     summaries,
     unexpected_codes,
 )
@@ -109,6 +110,7 @@ def _scan_target(actor: User, number: str, code: str) -> Any:
     Raises NotFound (stocktake), InvalidState (closed), UnknownCode (no such item, or not one the user may see).
     """
     normal = number_of(number)
+    visible = scope(actor)
     expected = (
         select(SNAPSHOT.c.item_id)
         .where(SNAPSHOT.c.stocktake_id == STOCKTAKES.c.id, SNAPSHOT.c.item_id == ITEMS.c.id)
@@ -130,7 +132,7 @@ def _scan_target(actor: User, number: str, code: str) -> Any:
                 LOCATIONS, LOCATIONS.c.id == ITEMS.c.location_id
             )
         )
-        .where(STOCKTAKES.c.number == normal)
+        .where(STOCKTAKES.c.number == normal, true() if visible is None else visible)
         .with_for_update(read=True, of=STOCKTAKES)
     ).one_or_none()
     if row is None:
@@ -181,7 +183,7 @@ def close_stocktake(actor: User, number: str) -> Summary:
     Raises Forbidden, NotFound, InvalidState (already closed, also when another keeper closed it just now).
     """
     require_keeper(actor)
-    stocktake = find_stocktake(number)
+    stocktake = find_stocktake(actor, number)
     now = clock.now()
     closed = changed_rows(
         update(Stocktake)

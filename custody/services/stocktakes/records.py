@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 
 from custody.errors import NotFound
 from custody.extensions import db
@@ -86,10 +86,23 @@ def number_of(text: str) -> str:
     return normal
 
 
-def find_stocktake(number: str) -> Stocktake:
-    """Raises NotFound."""
+def scope(user: User) -> ColumnElement[bool] | None:
+    """The stocktakes ``user`` may see: those opened by their agency's keepers; the centre's keepers and the
+    auditors see every count (None: no restriction). Another agency's count names items of cases that
+    agency never held, so for anyone else it does not exist (NotFound), as a case would not."""
+    if access.is_auditor(user) or access.is_centre_keeper(user):
+        return None
+    return Stocktake.opened_by_id.in_(select(User.id).where(User.agency_id == user.agency_id))
+
+
+def find_stocktake(user: User, number: str) -> Stocktake:
+    """Raises NotFound (no such stocktake, or one ``user`` may not see)."""
     normal = number_of(number)
-    found = db.session.scalars(select(Stocktake).where(Stocktake.number == normal)).one_or_none()
+    stmt = select(Stocktake).where(Stocktake.number == normal)
+    visible = scope(user)
+    if visible is not None:
+        stmt = stmt.where(visible)
+    found = db.session.scalars(stmt).one_or_none()
     if found is None:
         raise NotFound(f"No stocktake {normal[:40]}")
     return found
@@ -173,7 +186,7 @@ def get_stocktake(user: User, number: str) -> Summary:
     Raises Forbidden (neither keeper nor auditor), NotFound.
     """
     require_reader(user)
-    return summaries([find_stocktake(number)], with_lists=True)[0]
+    return summaries([find_stocktake(user, number)], with_lists=True)[0]
 
 
 def list_stocktakes(
@@ -190,6 +203,9 @@ def list_stocktakes(
     limit = check_limit(limit)
     after = parse_cursor(cursor)
     stmt = select(Stocktake)
+    visible = scope(user)
+    if visible is not None:
+        stmt = stmt.where(visible)
     if status:
         stmt = stmt.where(Stocktake.status == status)
     if location:
@@ -209,7 +225,7 @@ def report(user: User, number: str) -> Report:
     Missing first, then unexpected, then found; by code within each. Raises Forbidden, NotFound.
     """
     require_reader(user)
-    stocktake = find_stocktake(number)
+    stocktake = find_stocktake(user, number)
     columns = (Item.code, Item.name, Case.case_no, Location.code, Location.name)
     expected = db.session.execute(
         select(*columns, StocktakeItem.found, StocktakeScan.scanned_at)
@@ -245,7 +261,7 @@ def report(user: User, number: str) -> Report:
 def recent_scans(user: User, number: str, limit: int = 50) -> list[tuple[str, str, str, datetime]]:
     """The latest scans of a stocktake, newest first: (code, item name, result, when). Raises Forbidden, NotFound."""
     require_reader(user)
-    stocktake = find_stocktake(number)
+    stocktake = find_stocktake(user, number)
     rows = db.session.execute(
         select(Item.code, Item.name, StocktakeScan.result, StocktakeScan.scanned_at)
         .join(Item, Item.id == StocktakeScan.item_id)
