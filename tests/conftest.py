@@ -106,13 +106,19 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 
 def _empty_tables() -> None:
+    """DELETE, children first, then (PostgreSQL) every sequence back to 1, as TRUNCATE … RESTART IDENTITY would:
+    TRUNCATE of some thirty tables costs 0.4–0.7 s per test on a loaded machine, DELETE of a test's few rows ~20 ms."""
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
+        for table in tables:
+            conn.execute(text(f"DELETE FROM {table}"))
         if conn.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(text(f"DELETE FROM {table}"))
+            conn.execute(
+                text(
+                    "SELECT setval(format('%I.%I', schemaname, sequencename), 1, false)"
+                    " FROM pg_sequences WHERE schemaname = current_schema()"
+                )
+            )
         conn.execute(LedgerHead.__table__.insert().values(id=1, seq=0, hash="0" * 64))
 
 
