@@ -48,7 +48,7 @@ def environment(database_url: str, instance: Path, **extra: str) -> dict[str, st
 
 def flask(env: dict[str, str], *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
     """``flask custody …`` in a subprocess, as an operator runs it."""
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603 - our own flask, with arguments the tests choose
         [str(Path(sys.executable).parent / "flask"), "custody", *args],
         env=env,
         cwd=ROOT,
@@ -105,7 +105,7 @@ def gunicorn(env: dict[str, str], *, workers: int = 2, threads: int = 1, timeout
     log.parent.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads)]
     cmd += ["--bind", f"127.0.0.1:{port}", "--timeout", str(timeout), "--error-logfile", str(log), "wsgi:app"]
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: S603 - our own gunicorn command
         cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
     server = Server(port, process, log)
