@@ -29,11 +29,16 @@ def _normal(value: Any) -> Any:
     if isinstance(value, float):
         raise TypeError("floats are not allowed in ledger bodies; use Decimal")
     if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"{value} is not an amount: ledger bodies hold finite numbers only")
         return format(value, "f")
     if isinstance(value, datetime):
         return utc_text(value)
     if isinstance(value, Mapping):
-        return {str(k): _normal(v) for k, v in value.items()}
+        if not all(isinstance(k, str) for k in value):
+            # str() would merge {1: …, "1": …} into one key and silently drop a value from a hashed body.
+            raise TypeError("ledger body keys must be text")
+        return {k: _normal(v) for k, v in value.items()}
     if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
         return [_normal(v) for v in value]
     raise TypeError(f"cannot put {type(value).__name__} in a ledger body")

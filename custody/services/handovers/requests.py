@@ -121,6 +121,25 @@ def _refuse_open(case: Case) -> None:
         raise HandoverOpen(f"Case {case.case_no} already has open handover {existing.number}")
 
 
+def _refuse_off_shelf(case: Case, moving: Sequence[str]) -> None:
+    """Items moving with the case leave by a check-out the keeper releases from the shelf: one never taken in
+    (or away) could never be released, so it may be handed over staying, not moving."""
+    if not moving:
+        return
+    off_shelf = sorted(
+        db.session.scalars(
+            select(Item.code).where(
+                Item.case_id == case.id, Item.code.in_(moving), Item.status != ItemStatus.IN_STORAGE
+            )
+        )
+    )
+    if off_shelf:
+        raise InvalidInput(
+            f"Only items in storage can move with the case: {', '.join(off_shelf[:20])}",
+            errors={"moves_with_case": [f"{code} is not in storage: take it in first" for code in off_shelf[:50]]},
+        )
+
+
 @transactional
 def request_handover(
     actor: User,
@@ -157,6 +176,7 @@ def request_handover(
             "Moves with the case but not handed over",
             errors={"moves_with_case": [f"{code} is not among the items handed over" for code in strays[:50]]},
         )
+    _refuse_off_shelf(case, moving)
     handover = Handover(
         number=_new_number(),
         case_id=case.id,
