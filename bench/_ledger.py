@@ -251,6 +251,7 @@ def build(
     seed: int = 7,
     progress: bool = True,
     checkpoint_every: int = 0,
+    items_per_registration: int = 2,
 ) -> Built:
     """Append ``n`` entries after the current head, with their items, index rows and tree nodes
     (and, with ``checkpoint_every``, a checkpoint signed by the app's log key at every multiple of it)."""
@@ -284,9 +285,9 @@ def build(
         at=lambda seq: writer.at(BASE_TIME + timedelta(seconds=seq, milliseconds=500)),
     )
     if case_items:
-        # Enough cases for every item the loop below can create: 2 per registration, every third entry
-        # (and the first, when there is nothing to move yet).
-        bulk_nos = [f"BULK-{k:06d}" for k in range(1, (2 * (n // 3 + 2)) // case_items + 2)]
+        # Enough cases for every item the loop below can create: items_per_registration per registration,
+        # every third entry (and the first, when there is nothing to move yet).
+        bulk_nos = [f"BULK-{k:06d}" for k in range(1, (items_per_registration * (n // 3 + 2)) // case_items + 2)]
         big = cases[actors.case_no]
         opened = writer.at(BASE_TIME)
         writer.write(
@@ -349,7 +350,7 @@ def build(
             new = []
             moved = target
         elif i % 3 == 0 or not movable:
-            new = [next(codes), next(codes)]
+            new = [next(codes) for _ in range(items_per_registration)]
         else:
             new = []
             moved = movable[rng.randrange(len(movable))]

@@ -23,11 +23,13 @@ import os
 import shutil
 import sqlite3
 import subprocess
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from glob import glob
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app
 from sqlalchemy import inspect, text
@@ -44,6 +46,11 @@ KEY_FILE = "log.pub"
 SQLITE_FILE = "database.sqlite3"
 PG_FILE = "database.pgdump"
 CHUNK = 1 << 20
+# Stored files are hashed, copied and fsynced this many at a time: hashlib and file I/O release the GIL, and
+# one fsync at a time leaves a copy of 10,000 photos mostly waiting on the disk (bench/backup_restore.py).
+WORKERS = 8
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class BackupError(Conflict):
@@ -92,6 +99,12 @@ def _hash_copy(source: Path, target: Path | None) -> tuple[str, int]:
         if out is not None:
             out.close()
     return digest.hexdigest(), size
+
+
+def _each(work: Callable[[T], R], items: Iterable[T]) -> list[R]:
+    """``work`` over ``items`` on WORKERS threads, results in order; the first failure (in order) is raised."""
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        return list(pool.map(work, items))
 
 
 def _pg_tool(name: str) -> str:
@@ -164,21 +177,20 @@ def _snapshot_postgres(dest: Path) -> Head:
 def _copy_files(dest: Path) -> list[dict[str, Any]]:
     """Every original of the files directory, each checked against its name (thumbnails are derived: skipped)."""
     root = Path(current_app.config["CUSTODY_FILES_DIR"])
-    entries: list[dict[str, Any]] = []
     if not root.is_dir():
-        return entries
-    for source in sorted(root.glob("??/??/*")):
-        name = source.name
-        if not source.is_file() or name.startswith(".") or len(name) != 64:
-            continue
+        return []
+
+    def copy(source: Path) -> dict[str, Any]:
         relative = Path("files") / source.relative_to(root)
         target = dest / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         sha256, size = _hash_copy(source, target)
-        if sha256 != name:
+        if sha256 != source.name:
             raise BackupError(f"the stored file {source} does not hash to its name (it hashes to {sha256})")
-        entries.append({"path": relative.as_posix(), "sha256": sha256, "size": size})
-    return entries
+        return {"path": relative.as_posix(), "sha256": sha256, "size": size}
+
+    sources = sorted(root.glob("??/??/*"))
+    return _each(copy, [s for s in sources if s.is_file() and not s.name.startswith(".") and len(s.name) == 64])
 
 
 def backup(dest: Path) -> dict[str, Any]:
@@ -231,7 +243,8 @@ def _read_manifest(src: Path) -> dict[str, Any]:
 def _check_backup(src: Path, manifest: dict[str, Any]) -> None:
     """Every listed file present with its hash and size, the paths inside the backup, the key the manifest's."""
     base = src.resolve()
-    for entry in manifest["files"]:
+
+    def check(entry: dict[str, Any]) -> None:
         path = (src / entry["path"]).resolve()
         if base not in path.parents:
             raise BackupError(f"the manifest names a file outside the backup: {entry['path']}")
@@ -244,6 +257,8 @@ def _check_backup(src: Path, manifest: dict[str, Any]) -> None:
             )
         if entry["path"].startswith("files/") and Path(entry["path"]).name != sha256:
             raise BackupError(f"the backup is damaged: {entry['path']} does not hash to its name")
+
+    _each(check, manifest["files"])
     if (src / KEY_FILE).read_text().strip() != manifest["log_verifier_key"]:
         raise BackupError(f"the backup is damaged: {KEY_FILE} differs from the manifest's key")
 
@@ -297,18 +312,18 @@ def _restore_database(src: Path, manifest: dict[str, Any]) -> None:
 
 def _restore_files(src: Path, manifest: dict[str, Any]) -> int:
     root = Path(current_app.config["CUSTODY_FILES_DIR"])
-    count = 0
-    for entry in manifest["files"]:
-        if not entry["path"].startswith("files/"):
-            continue
+
+    def put(entry: dict[str, Any]) -> None:
         target = root / Path(entry["path"]).relative_to("files")
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(f".incoming-{target.name}")
         _hash_copy(src / entry["path"], temporary)
         os.chmod(temporary, 0o444)  # as custody.files writes them: evidence is never edited in place
         os.replace(temporary, target)
-        count += 1
-    return count
+
+    stored = [entry for entry in manifest["files"] if entry["path"].startswith("files/")]
+    _each(put, stored)
+    return len(stored)
 
 
 @dataclass(frozen=True)
