@@ -243,6 +243,10 @@ _HANDOVER_DETAILS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] 
         re.compile(r"^(\S+) is not among the items handed over$"),
         lambda m: _("%(code)s is marked to move with the case but is not ticked to be handed over.", code=m[1]),
     ),
+    (
+        re.compile(r"^(\S+) is not in storage: take it in first$"),
+        lambda m: _("%(code)s is not on a shelf, so it cannot move with the case: take it in first.", code=m[1]),
+    ),
     (re.compile(r"^(\S+) is not in this handover$"), lambda m: _("%(code)s is not in this handover.", code=m[1])),
     (re.compile(r"^(\S+) is listed twice$"), lambda m: _("%(code)s is listed twice.", code=m[1])),
 ]
