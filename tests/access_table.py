@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.access_matrix import ROLES, World
+from tests.factories import api_item
 
 Expect = int | tuple[int, str]  # a status, or a status and the problem's ``code``
 Body = Callable[[World], Any] | None
@@ -93,14 +94,7 @@ def _json(**fields: Any) -> Callable[[World], dict[str, Any]]:
     return lambda world: fill(fields, world)
 
 
-ITEM_ROW = {
-    "name": "Phone",
-    "category": "electronics",
-    "quantity": "1",
-    "unit": "pc",
-    "seizure_doc_no": "DOC-1",
-    "seized_at": "2026-01-02T08:00:00+08:00",
-}
+ITEM_ROW = api_item()
 
 # Keys are "METHOD path" as in the OpenAPI document, less /api/v1. Comments say why a cell is what it is.
 OPERATIONS: dict[str, Op] = {
