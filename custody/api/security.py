@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_login import current_user
+from flask import request
+from flask_login import current_user, login_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
@@ -50,10 +51,14 @@ class SecurityEventQuerySchema(PageQuerySchema):
 @blp.arguments(PasswordChangeSchema)
 @blp.response(204)
 def change_password(body: dict[str, str]) -> None:
-    """Choose a new password (the current one is needed). Rules: length, not the username, not a common one."""
+    """Choose a new password (the current one is needed). Rules: length, not the username, not a common one.
+
+    Every browser session signed in with the old password ends (API tokens stay valid: revoke them apart)."""
     if not current_user.is_authenticated:
         raise Unauthorized()
     people.change_own_password(current_user, body["current_password"], body["new_password"])
+    if not request.headers.get("Authorization"):
+        login_user(current_user._get_current_object())  # a browser's session goes on; its others have ended
 
 
 @blp.route("/security/events")

@@ -1,3 +1,4 @@
+import hashlib
 from datetime import datetime
 from enum import StrEnum
 
@@ -47,6 +48,15 @@ class User(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # flask-login
         return self.active
+
+    def get_id(self) -> str:
+        """What the session cookie names (flask-login): the id and a tag of the password hash, so that a new
+        password ends every session signed in with the old one (web/security.py checks the tag). The tag is a
+        hash of the salted hash: the readable, signed cookie gives nothing away about the password."""
+        return f"{self.id}.{self.session_tag()}"
+
+    def session_tag(self) -> str:
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"

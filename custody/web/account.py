@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user
 from werkzeug.wrappers import Response
 
 from custody.errors import DomainError, InvalidInput
@@ -56,7 +56,8 @@ def password() -> Response | str:
         except DomainError as error:
             flash(describe(error), "error")
         else:
-            flash(_("Your password was changed."), "ok")
+            login_user(current_user._get_current_object())  # this session goes on; every other one has ended
+            flash(_("Your password was changed. Every other session of yours has been signed out."), "ok")
             return redirect(url_for("web.dashboard"))
     return render_template(
         "account/password.html",

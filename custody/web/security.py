@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 from flask import Flask, flash, redirect, request, url_for
@@ -25,12 +26,16 @@ def init_login(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
-    def _load_user(user_id: str) -> User | None:
+    def _load_user(session_id: str) -> User | None:
+        """The session's user, unless the password changed since it signed in (the tag no longer matches)."""
+        user_id, _, tag = session_id.partition(".")
         try:
             user = db.session.get(User, int(user_id))
         except ValueError:
             return None
-        return user if user is not None and user.active else None
+        if user is None or not user.active or not hmac.compare_digest(tag, user.session_tag()):
+            return None
+        return user
 
     @login_manager.request_loader
     def _load_from_token(req: Any) -> User | None:

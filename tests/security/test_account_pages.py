@@ -136,3 +136,22 @@ def test_session_cookie_is_httponly_samesite_and_permanent(login, make, client, 
     assert cookie is not None and cookie.http_only and cookie.same_site == "Lax" and cookie.expires is not None
     lifetime = cookie.expires - datetime.now(UTC)
     assert timedelta(hours=11) < lifetime <= timedelta(hours=app.config["CUSTODY_SESSION_MAX_HOURS"])
+
+
+def test_a_new_password_ends_the_other_sessions_but_not_this_one(login, make, app):
+    user = make.user("handler")
+    elsewhere = _signed_in_client(app, user.username, make.PASSWORD)
+    assert elsewhere.get("/").status_code == 200
+    here = login(user)
+    assert _change(here, make.PASSWORD, STRONG).status_code == 302
+    assert here.get("/").status_code == 200  # the session that changed it goes on
+    assert elsewhere.get("/").status_code == 302  # the other one was signed in with the old password
+    assert _signed_in_client(app, user.username, STRONG).get("/").status_code == 200
+
+
+def _signed_in_client(app, username, password):
+    """A second browser: its own cookies."""
+    other = app.test_client()
+    token = csrf_from(other.get("/login").get_data(as_text=True))
+    other.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    return other
