@@ -47,22 +47,14 @@ def database(kind: str) -> Iterator[str]:
         with tempfile.TemporaryDirectory(prefix="custody-bench-") as folder:
             yield f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
         return
-    from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    server = make_url(PG_SERVER)
-    if server.host not in ("127.0.0.1", "localhost", "::1"):
+    from tests.databases import postgres_database
+
+    if make_url(PG_SERVER).host not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit("benchmarks only use a PostgreSQL server on the loopback interface")
-    name = f"custody_bench_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database(PG_SERVER, f"custody_bench_{os.getpid()}_{secrets.token_hex(3)}") as url:
+        yield url
 
 
 def make_app(url: str, **extra: Any) -> Any:

@@ -17,12 +17,19 @@ def own_database(session_url: str, tmp_path: Path, prefix: str) -> Iterator[str]
     if base.get_backend_name() == "sqlite":
         yield f"sqlite:///{tmp_path / f'{prefix}.sqlite3'}"
         return
-    name = f"custody_{prefix}_{secrets.token_hex(4)}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with postgres_database(session_url, f"custody_{prefix}_{secrets.token_hex(4)}") as url:
+        yield url
+
+
+@contextmanager
+def postgres_database(server_url: str, name: str) -> Iterator[str]:
+    """A new database ``name`` on the server of ``server_url``, dropped afterwards (also used by bench/)."""
+    server = make_url(server_url)
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield base.set(database=name).render_as_string(hide_password=False)
+        yield server.set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
