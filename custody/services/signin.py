@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 from flask import current_app
 from sqlalchemy import func, select, text
@@ -120,17 +121,24 @@ def _early_wait(username: str) -> int:
 def sign_in(username: str, password: str) -> User:
     """The user, signed in and recorded. Raises TooManyAttempts (429) or Unauthorized (401)."""
     username = username[:64]
-    if _early_wait(username):
-        outcome = _decide(username, None)  # records the refusal (and re-checks under the lock)
-    else:
-        try:
-            checked: User | None = auth.authenticate(username, password)
-        except Unauthorized:
-            checked = None
-        db.session.rollback()
-        outcome = _decide(username, checked)
+    early = _early_wait(username)
+    if early:
+        # Refused on committed failures, password unchecked. (Deciding again under the lock could find the wait
+        # just over, and would then have to count an attempt whose password nobody checked.)
+        _refuse(username, early)
+    try:
+        checked: User | None = auth.authenticate(username, password)
+    except Unauthorized:
+        checked = None
+    db.session.rollback()
+    outcome = _decide(username, checked)
     if outcome.wait:
         raise TooManyAttempts(f"Too many failed sign-ins: try again in {outcome.wait} s", retry_after=outcome.wait)
     if outcome.user is None:
         raise Unauthorized("Wrong username or password")
-    return db.session.get(User, outcome.user.id) or outcome.user
+    return outcome.user
+
+
+def _refuse(username: str, wait: int) -> NoReturn:
+    security_log.record(SecurityKind.THROTTLED, username=username, detail=f"retry after {wait} s")
+    raise TooManyAttempts(f"Too many failed sign-ins: try again in {wait} s", retry_after=wait)
