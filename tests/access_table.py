@@ -274,6 +274,12 @@ OPERATIONS: dict[str, Op] = {
     "GET /ledger/entries.csv": Op(outsiders(NO, auditor=200), ("sup_auditor", 200)),
     "GET /holdings.csv": Op(outsiders(NO, keeper=200, auditor=200), ("centre_keeper", 200)),
     "GET /alerts": Op(listing(), ("a_handler", 200)),
+    "POST /items/{code}/late-intake/acknowledge": Op(
+        outsiders(NO, auditor=(409, "invalid_state")),  # auditors only; B's auditor sees the item, taken in on time
+        ("sup_auditor", (409, "invalid_state")),
+        params={"code": "item"},
+        body=_json(note="Reviewed"),
+    ),
 }
 
 # The centre's keeper never held a case either, but by design sees every item in the centre and the

@@ -13,6 +13,7 @@ class EntryKind(StrEnum):
     ITEM_INTAKE = "item.intake"
     ITEM_MOVED = "item.moved"
     ITEM_PHOTO_ADDED = "item.photo_added"
+    ITEM_LATE_INTAKE_ACKNOWLEDGED = "item.late_intake_acknowledged"
     CHECKOUT_REQUESTED = "checkout.requested"
     CHECKOUT_APPROVED = "checkout.approved"
     CHECKOUT_RELEASED = "checkout.released"

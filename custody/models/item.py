@@ -41,6 +41,11 @@ class Flag(StrEnum):
     LARGE = "large"
 
 
+# Late intakes an auditor has not yet acknowledged, of items still in the centre's books (the alert's rows).
+LATE_INTAKE_OPEN_PG = "late_intake AND status <> 'disposed' AND late_intake_acknowledged_at IS NULL"
+LATE_INTAKE_OPEN_SQLITE = "late_intake = 1 AND status != 'disposed' AND late_intake_acknowledged_at IS NULL"
+
+
 class Item(Base):
     __tablename__ = "items"
     __table_args__ = (
@@ -50,8 +55,8 @@ class Item(Base):
         Index(
             "ix_items_late_intake",
             "intake_at",
-            postgresql_where=text("late_intake AND status <> 'disposed'"),
-            sqlite_where=text("late_intake = 1 AND status != 'disposed'"),
+            postgresql_where=text(LATE_INTAKE_OPEN_PG),
+            sqlite_where=text(LATE_INTAKE_OPEN_SQLITE),
             postgresql_include=["case_id", "code", "seized_at"],
         ),
         Index(
@@ -83,6 +88,8 @@ class Item(Base):
     location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"), index=True)
     custodian_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     late_intake: Mapped[bool] = mapped_column(Boolean, default=False)
+    # An auditor reviewed the late intake (the ledger holds who and why): the item stays marked late, the alert ends.
+    late_intake_acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # First intake: when the item reached the shelf (alerts and storage-age statistics read it).
     intake_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # When a disposition was executed: the item's status is then ``disposed``, read-only forever.

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
+from werkzeug.wrappers import Response
 
-from custody.services import alerts
+from custody.errors import DomainError, NotFound
+from custody.services import access, alerts
+from custody.web.messages import describe, field_errors
 
 bp = Blueprint("alert_pages", __name__)
 PAGE = 500
@@ -110,4 +113,21 @@ def index() -> str:
         severity=severity,
         rules=mine,
         severities=alerts.SEVERITIES,
+        may_acknowledge=access.is_auditor(current_user),
     )
+
+
+@bp.route("/alerts/late-intake/<code>/acknowledge", methods=["POST"])
+@login_required
+def acknowledge_late_intake(code: str) -> Response:
+    """An auditor records the review of a late intake; the alert ends, the ledger keeps the note."""
+    try:
+        item = alerts.acknowledge_late_intake(current_user, code, request.form.get("note", ""))
+    except NotFound:
+        raise
+    except DomainError as error:
+        reasons = [m for messages in field_errors(error.errors).values() for m in messages]
+        flash(" ".join([describe(error), *reasons]), "error")
+    else:
+        flash(_("Late intake of %(code)s acknowledged; the note is in the ledger.", code=item.code), "ok")
+    return redirect(url_for("alert_pages.index", rule=request.form.get("rule") or None))

@@ -139,6 +139,8 @@ FACT_LABELS = {
     "number": _l("Number"),
     "purpose": _l("Purpose"),
     "due_at": _l("Due back"),
+    "intake_at": _l("Taken in at"),
+    "seized_at": _l("Seized at"),
     "taken_by": _l("Taken by"),
     "expected": _l("Expected"),
     "found": _l("Found"),
@@ -167,7 +169,7 @@ def _value(key: str, value: Any) -> str:
         return str(_("Yes") if value else _("No"))
     if key == "purpose":
         return str(labels.PURPOSES.get(str(value), value))
-    if key == "due_at":
+    if key in ("due_at", "intake_at", "seized_at"):
         return _time_text(value)
     # The same keys name different vocabularies in different acts (a location's kind, a handover's kind).
     if key == "kind":

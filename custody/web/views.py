@@ -19,7 +19,19 @@ from werkzeug.wrappers import Response
 from custody.api.schemas.items import ItemCreateSchema
 from custody.errors import DomainError, InvalidInput, NotFound, TooManyAttempts
 from custody.models import Category, Flag, Item, ItemStatus, Role, SecurityKind
-from custody.services import alerts, cases, handovers, items, ledger_view, locations, scanning, security_log, signin
+from custody.services import (
+    access,
+    alerts,
+    cases,
+    dispositions,
+    handovers,
+    items,
+    ledger_view,
+    locations,
+    scanning,
+    security_log,
+    signin,
+)
 from custody.web import rows, sessions, timeline
 from custody.web.dispositions import case_section as disposition_section
 from custody.web.forms import CaseForm, LoginForm
@@ -29,6 +41,7 @@ from custody.web.messages import describe, field_errors
 from custody.web.security import safe_next
 
 bp = Blueprint("web", __name__)
+DISPOSITION_STEPS = ("to_approve", "to_execute")  # the order of dispositions.pending_counts
 LIST_LIMIT = 1000
 
 
@@ -83,7 +96,8 @@ def set_language(code: str) -> Response:
 @bp.route("/")
 @login_required
 def dashboard() -> str:
-    """The cases the user may see; for keepers, what waits for intake; what waits in the handover inbox."""
+    """The cases the user may see; for keepers, what waits for intake; what waits in the handover inbox and for
+    the user's step in a disposition (approvers approve, the centre's keepers execute)."""
     visible = cases.list_cases(current_user, limit=200)
     waiting = None
     if current_user.has_role(Role.KEEPER):
@@ -99,7 +113,17 @@ def dashboard() -> str:
         alert_counts=alerts.counts(current_user),
         handover_counts=handovers.inbox_counts(current_user),
         handover_worker=current_user.has_role(Role.HANDLER, Role.APPROVER, Role.KEEPER),
+        disposition_counts=dict(
+            zip(("to_approve", "to_execute"), dispositions.pending_counts(current_user), strict=True)
+        ),
+        disposition_steps=_disposition_steps(),
     )
+
+
+def _disposition_steps() -> list[str]:
+    """The dashboard's disposition counts this user acts on: approvers approve, the centre's keepers execute."""
+    steps = ["to_approve"] if current_user.has_role(Role.APPROVER) else []
+    return [*steps, "to_execute"] if access.is_centre_keeper(current_user) else steps
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])

@@ -357,3 +357,17 @@ def test_the_pages_render_in_chinese(client, as_user, w):
     as_user(w.keeper)
     for path in ("/dispositions", f"/dispositions/{number}", f"/dispositions/{number}/execute"):
         assert client.get(path).status_code == 200, path
+
+
+def test_the_dashboard_counts_what_waits_for_each_step(w: DisposalWorld, as_user: Any, make: Any) -> None:
+    w.requested_disposal(items=[w.codes[0]])
+    w.approved_disposal(items=[w.codes[1]])
+
+    def panel(user: Any) -> dict[str, int]:
+        page = as_user(user).get("/", headers=EN).get_data(as_text=True)
+        return {step: int(n) for step, n in re.findall(r'id="dispositions-([a-z-]+)">(\d+)<', page)}
+
+    assert panel(w.approver) == {"to-approve": 1}
+    assert panel(w.keeper) == {"to-execute": 1}
+    assert panel(w.handler) == {}  # the handler requests; nothing waits for a handler's step
+    assert panel(make.user("approver")) == {"to-approve": 0}  # another agency's approver

@@ -72,3 +72,11 @@ def test_catalog_compiles_and_round_trips(catalog, tmp_path):
         compiled = read_mo(fh)
     assert compiled.get("Seal number").string == "封签号"
     assert len([m for m in compiled if m.id]) == len([m for m in catalog if m.id])
+
+
+def test_every_ledger_entry_kind_has_a_name_for_people() -> None:
+    """The ledger browser and timelines name each act; a kind without a name showed its raw key (``case.closed``)."""
+    from custody.ledger import EntryKind
+    from custody.web.labels import ENTRY_KINDS
+
+    assert sorted(set(EntryKind) - set(ENTRY_KINDS)) == []

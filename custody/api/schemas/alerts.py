@@ -2,6 +2,7 @@ from marshmallow import Schema, fields, validate
 
 from custody.api.schemas.common import PageQuerySchema, Text, UTCDateTime, page_schema
 from custody.services.alerts import HIGH, LOW, MEDIUM, RULES
+from custody.services.alerts.acknowledging import MAX_NOTE
 
 
 class SubjectSchema(Schema):
@@ -34,3 +35,11 @@ class AlertQuerySchema(PageQuerySchema):
 
 
 AlertPageSchema = page_schema(AlertSchema, "AlertPage")
+
+
+class AcknowledgeSchema(Schema):
+    note = Text(
+        required=True,
+        validate=validate.Length(min=1, max=MAX_NOTE),
+        metadata={"description": "What the review found (kept in the ledger entry)"},
+    )

@@ -4,7 +4,9 @@ Each rule is one set-based query over indexed columns; nothing loads items into
 Python to test them one by one. An alert exists while its condition holds and is
 gone once the condition is resolved (the item is taken in, the check-out comes
 back, the handover moves on, the items are disposed of, a later verification
-passes), so the list is always current and nothing needs to be acknowledged.
+passes), so the list is always current. The one exception is a late intake: it
+is a fact of the past that no later act undoes, so it stays until an auditor has
+reviewed and acknowledged it (``acknowledging.py``, a ledger entry with the note).
 
 Who sees what: auditors (and the command line) every rule and every row; the
 centre's keepers the warehouse's rules (intake, stocktakes, check-outs,
@@ -19,6 +21,7 @@ from custody import clock
 from custody.errors import InvalidInput
 from custody.extensions import db
 from custody.services.alerts import items, ledger, workflows
+from custody.services.alerts.acknowledging import acknowledge_late_intake
 from custody.services.alerts.base import (
     DETAILS,
     HIGH,
@@ -143,6 +146,7 @@ __all__ = [
     "Counts",
     "Rule",
     "Viewer",
+    "acknowledge_late_intake",
     "counts",
     "current_alerts",
     "list_alerts",

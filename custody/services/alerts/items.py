@@ -42,10 +42,16 @@ def _deadline_hours() -> int:
 
 
 def _late_intake(viewer: Viewer, now: datetime) -> Rows:
-    """Items taken in later than the deadline after seizure (rule 5), until they leave the centre for good."""
+    """Items taken in later than the deadline after seizure (rule 5), until an auditor acknowledges the late intake
+    or the item leaves the centre for good. The predicate is the partial index's (``LATE_INTAKE_OPEN_*``)."""
     return (
         select(Item.code, CASE_NO, Item.seized_at, Item.intake_at)
-        .where(Item.late_intake, Item.status != ItemStatus.DISPOSED, item_scope(viewer))
+        .where(
+            Item.late_intake,
+            Item.status != ItemStatus.DISPOSED,
+            Item.late_intake_acknowledged_at.is_(None),
+            item_scope(viewer),
+        )
         .order_by(Item.intake_at)
     )
 
