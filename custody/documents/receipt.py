@@ -31,6 +31,7 @@ from custody.documents.receipt_content import (
     KINDS,
     MOVES,
     NOTHING,
+    REASONS,
     STATES,
     STATUSES,
     Receipt,
@@ -69,7 +70,7 @@ def _cells(index: int, line: ReceiptLine) -> tuple[str, ...]:
         line.seal_no or NOTHING,
         line.location or NOTHING,
         MOVES[line.moves].replace(" ", "\n", 1),
-        f"{decision}\n{line.reason}" if line.reason else decision,
+        f"{decision}\n{REASONS.get(line.reason, line.reason)}" if line.reason else decision,
     )
 
 

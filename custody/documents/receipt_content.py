@@ -83,4 +83,6 @@ CATEGORIES = {
     "other": "其他 Other",
 }
 MOVES = {True: "随案 Moves", False: "留存 Stays"}
+# Reasons the system itself writes (services.handovers.decisions.MISSING_REASON), printed in both languages.
+REASONS = {"missing at the presence check": "清点时缺失 missing at the presence check"}
 NOTHING = "—"

@@ -32,6 +32,8 @@ class HandoverStatus(StrEnum):
 
 OPEN_HANDOVER = (HandoverStatus.REQUESTED, HandoverStatus.APPROVED, HandoverStatus.CHECKED)
 DECIDED_HANDOVER = (HandoverStatus.ACCEPTED, HandoverStatus.PARTIALLY_ACCEPTED, HandoverStatus.REJECTED)
+# The receiver may refuse the whole handover once it is approved, with or without the presence check.
+REJECTABLE = (HandoverStatus.APPROVED, HandoverStatus.CHECKED)
 
 
 class LineState(StrEnum):

@@ -30,9 +30,19 @@ def verify_url(number: str) -> str:
 
 
 def issue_once(
-    actor: User, row: Any, *, sha_column: str, seq_column: str, kind: EntryKind, draw: Callable[[], bytes], what: str
+    actor: User,
+    row: Any,
+    *,
+    sha_column: str,
+    seq_column: str,
+    kind: EntryKind,
+    draw: Callable[[], bytes],
+    what: str,
+    items: Callable[[], list[str]],
 ) -> bytes:
     """The document of ``row`` (a handover or a disposition: ``id``, ``number``, ``case``), issued on first call.
+
+    The entry lists ``items()`` (the document's items), so each item's history names the document and its hash.
 
     Must run in the caller's transaction. Two first downloads at once draw the same bytes; the conditional
     update lets exactly one of them write the ledger entry. Raises InvalidState when a lost file cannot be
@@ -58,6 +68,7 @@ def issue_once(
             actor=actor,
             kind=kind,
             case_no=row.case.case_no,
+            items=items(),
             data={"number": row.number, "sha256": sha256, "bytes": len(pdf)},
         )
         changed_rows(update(model).where(model.id == row.id).values({seq_column: entry.seq}))

@@ -15,7 +15,6 @@ from custody.models import (
     Disposition,
     Handover,
     HandoverItem,
-    HandoverStatus,
     Item,
     ItemStatus,
     Location,
@@ -115,9 +114,8 @@ def resolve(user: User, raw: str) -> Scan:
 
 
 def _handover_actions(user: User, handover: Handover) -> list[str]:
-    """A keeper scanning a handover's code is there to check its items' presence."""
-    ready = handover.status == HandoverStatus.APPROVED and user.has_role(Role.KEEPER)
-    return ["presence_check"] if ready else []
+    """The steps this user may take now: a centre keeper checks presence, the parties approve, cancel, decide."""
+    return sorted(handovers.steps_for(user, handover) - {"receipt"})
 
 
 def _location_actions(user: User) -> list[str]:

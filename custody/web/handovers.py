@@ -23,7 +23,6 @@ from werkzeug.wrappers import Response
 from custody.api.schemas.handovers import HandoverCreateSchema
 from custody.errors import DomainError, NotFound
 from custody.models import (
-    DECIDED_HANDOVER,
     OPEN_CHECKOUT,
     OPEN_HANDOVER,
     Agency,
@@ -37,7 +36,6 @@ from custody.models import (
     Role,
 )
 from custody.services import access, cases, checkouts, handovers, items, people
-from custody.services.handovers.decisions import REJECTABLE
 from custody.services.handovers.reads import CASE_HOLDERS
 from custody.web.messages import describe_handover, field_messages
 from custody.web.printing import pdf_response
@@ -93,17 +91,9 @@ def _everything() -> str:
 
 def _may(user: Any, handover: Handover) -> dict[str, bool]:
     """Which steps this user may take now (the service decides again when one is taken)."""
-    sender = user.agency_id == handover.from_agency_id
-    receiver = user.agency_id == handover.to_agency_id
-    party = user.has_role(Role.HANDLER, Role.APPROVER)
-    return {
-        "approve": sender and user.has_role(Role.APPROVER) and handover.status == HandoverStatus.REQUESTED,
-        "cancel": sender and party and handover.status in OPEN_HANDOVER,
-        "presence": user.has_role(Role.KEEPER) and handover.status == HandoverStatus.APPROVED,
-        "accept": receiver and party and handover.status == HandoverStatus.CHECKED,
-        "reject": receiver and party and handover.status in REJECTABLE,
-        "receipt": handover.status in DECIDED_HANDOVER,
-    }
+    steps = handovers.steps_for(user, handover)
+    names = ("approve", "cancel", "accept", "reject", "receipt")
+    return {"presence": "presence_check" in steps} | {name: name in steps for name in names}
 
 
 def _sees(fetch: Callable[[], object]) -> bool:

@@ -188,6 +188,10 @@ _HANDOVER_LEADS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = 
         lambda m: _("Not possible now: the handover is %(status)s.", status=_status(m[1])),
     ),
     (
+        re.compile(r"^Not on a shelf of the centre \(not in storage\), so not present: .*$"),
+        lambda m: _("Only items on a shelf of the centre can be found present."),
+    ),
+    (
         re.compile(r"^Handover \S+ changed just now; reload it$"),
         lambda m: _("Someone else acted on this handover just now; reload the page."),
     ),
@@ -247,6 +251,10 @@ _HANDOVER_DETAILS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] 
         re.compile(r"^(\S+) is not in storage: take it in first$"),
         lambda m: _("%(code)s is not on a shelf, so it cannot move with the case: take it in first.", code=m[1]),
     ),
+    (
+        re.compile(r"^(\S+) is not in storage$"),
+        lambda m: _("%(code)s is not on a shelf of the centre (never taken in, or out): mark it missing.", code=m[1]),
+    ),
     (re.compile(r"^(\S+) is not in this handover$"), lambda m: _("%(code)s is not in this handover.", code=m[1])),
     (re.compile(r"^(\S+) is listed twice$"), lambda m: _("%(code)s is listed twice.", code=m[1])),
 ]
@@ -271,22 +279,31 @@ def _handover_detail(text: str, code: str | None) -> str:
 def describe_handover(error: DomainError, rejected: Sequence[str] = ()) -> str:
     """A handover service's refusal in the user's language: what went wrong, then what it names.
 
-    ``rejected`` are the codes of an acceptance's rejections in the order sent, so that
-    ``reject.2``'s "give the reason" can say which item it means.
+    ``rejected`` are the codes of an acceptance's rejections in the order sent, so that row 2 of
+    ``{"reject": {"2": {"reason": [...]}}}`` ("give the reason") can say which item it means.
     """
     lead = next((render(m) for pattern, render in _HANDOVER_LEADS if (m := pattern.match(error.detail))), None)
     details: list[str] = []
-    for key, messages in (error.errors or {}).items():
-        index = str(key).removeprefix("reject.")
-        code = rejected[int(index)] if index.isdigit() and int(index) < len(rejected) else None
-        for text in _flat(messages):
-            said = _handover_detail(text, code)
-            if said not in details:
-                details.append(said)
+    for code, text in _handover_messages(error.errors or {}, rejected):
+        said = _handover_detail(text, code)
+        if said not in details:
+            details.append(said)
     if len(details) > SHOWN_DETAILS:
         more = len(details) - SHOWN_DETAILS
         details = [*details[:SHOWN_DETAILS], ngettext("… and %(num)d more.", "… and %(num)d more.", more)]
     return " ".join([lead or describe(error), *details])
+
+
+def _handover_messages(errors: Mapping[str, Any], rejected: Sequence[str]) -> list[tuple[str | None, str]]:
+    """(the item a message is about when known, the message), rejections' rows resolved to their codes."""
+    found: list[tuple[str | None, str]] = []
+    for key, messages in errors.items():
+        rows = messages if key == "reject" and isinstance(messages, Mapping) else {"": messages}
+        for index, inner in rows.items():
+            position = int(str(index)) if str(index).isdigit() else len(rejected)
+            code = rejected[position] if position < len(rejected) else None
+            found.extend((code, text) for text in _flat(inner))
+    return found
 
 
 def _flat(messages: Any) -> list[str]:

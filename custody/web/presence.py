@@ -17,11 +17,19 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from custody import codes
-from custody.errors import BadCheckCharacter, DomainError, Forbidden, InvalidInput, InvalidState, MalformedCode
+from custody.errors import (
+    BadCheckCharacter,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    InvalidState,
+    ItemsUnavailable,
+    MalformedCode,
+)
 from custody.models import Handover, HandoverStatus, Presence, Role
 from custody.services import handovers
 from custody.web.labels import HANDOVER_STATUSES
-from custody.web.messages import describe
+from custody.web.messages import describe, describe_handover
 
 bp = Blueprint("presence_pages", __name__)
 
@@ -71,6 +79,8 @@ def _refused_scan(raw: str, number: str, error: DomainError) -> str:
         codes.parse(code)
     except (MalformedCode, BadCheckCharacter) as bad:
         return describe(bad)
+    if isinstance(error, ItemsUnavailable):
+        return _("%(name)s is not on a shelf of the centre (never taken in): mark it missing.", name=code)
     if isinstance(error, InvalidInput):
         return _("%(code)s is not in this handover.", code=code)
     return describe(error)
@@ -84,7 +94,7 @@ def scan(number: str) -> Response:
     raw = request.form.get("code", "")
     try:
         scanned = handovers.scan_present(current_user, number, raw)
-    except (InvalidInput, InvalidState) as error:
+    except (InvalidInput, InvalidState, ItemsUnavailable) as error:
         flash(_refused_scan(raw, number, error), "error")
     else:
         values = {"code": scanned.code, "checked": scanned.checked, "total": scanned.total}
@@ -120,6 +130,8 @@ def complete(number: str) -> Response:
         )
     except InvalidInput as error:
         flash(_unaccounted(error), "error")
+    except ItemsUnavailable as error:
+        flash(describe_handover(error), "error")
     except InvalidState:
         flash(_not_waiting(handovers.get_handover(current_user, handover.number)), "error")
     else:

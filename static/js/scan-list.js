@@ -89,6 +89,12 @@
       });
     }
 
+    /* The item code in a scanned text: a bare code, or a label's URL ending in /s/<code>. */
+    function codeOf(text) {
+      var parts = String(text).trim().split("/s/");
+      return parts[parts.length - 1].toUpperCase();
+    }
+
     function onCode(text) {
       return Scanner.api("POST", scanApi, { code: text }).then(function (response) {
         if (response.status === 200 && response.json) {
@@ -99,6 +105,11 @@
         }
         if (response.json && response.json.code === "invalid_state") {
           return { result: "wrong", message: said.closed };
+        }
+        if (response.json && response.json.code === "items_unavailable" && said.off_shelf) {
+          var row = rowOf(codeOf(text));
+          var name = row ? row.getAttribute("data-name") : codeOf(text);
+          return { result: "wrong", message: Floor.fill(said.off_shelf, { name: name }) };
         }
         return Floor.refusal(response, said);
       });

@@ -207,7 +207,7 @@ def test_a_rejected_receipt_shows_the_reasons() -> None:
 def test_a_partial_acceptance_shows_the_reason_beside_each_refused_item() -> None:
     lines = (line(0), line(1, state="rejected", reason="missing at the presence check"), line(2))
     squeezed = flat(render(receipt(status="partially_accepted", lines=lines)))
-    assert "I00000001X" in squeezed and "拒收Rejectedmissingatthepresencecheck" in squeezed
+    assert "I00000001X" in squeezed and "拒收Rejected清点时缺失missingatthepresencecheck" in squeezed
 
 
 def test_long_names_and_features_wrap_inside_the_page_and_are_printed_whole() -> None:

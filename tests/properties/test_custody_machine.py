@@ -391,7 +391,10 @@ class CustodyMachine(RuleBasedStateMachine):
     def check_presence(self, who: int, k: int, some_missing: bool, mask: int) -> None:
         h = self._handover(k, "approved")
         assert h is not None
-        missing = subset(h.items, mask) if some_missing else []
+        # An item not in storage (never taken in) is on no shelf: the keeper can only mark it missing.
+        off_shelf = {code for code in h.items if self.model.items[code].status != "in_storage"}
+        chosen = set(subset(h.items, mask)) if some_missing else set()
+        missing = [code for code in h.items if code in chosen | off_shelf]
         present = [code for code in h.items if code not in missing]
         actor = self.who(who, lambda p: p.centre_keeper)
         must = actor.centre_keeper and h.status == "approved"
@@ -417,7 +420,7 @@ class CustodyMachine(RuleBasedStateMachine):
             refused = set(rejected) | h.missing
             moving = sorted(set(h.moves) - refused)
             # Items accepted to move with the case leave as an approved check-out of the receiver (DESIGN §5.4).
-            taken = [("checkout.requested", set(moving)), ("checkout.approved", set(moving))] if moving else []
+            taken = [("checkout.requested", set(moving))] if moving else []
             seq, *_ = self.entries(("handover.accepted", set(h.items)), *taken)
             if moving:
                 assert made.checkout_number

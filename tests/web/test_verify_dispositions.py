@@ -50,14 +50,22 @@ def _verdict(html: str) -> tuple[str, str] | None:
     return (match[1], match[2]) if match else None
 
 
-def test_a_number_without_an_executed_disposition_has_no_record(w, client):
-    approved = w.approved_disposal()
-    for number in ("DNOPE", approved, "D%00X"):
+def test_a_number_without_a_disposition_is_404(w, client):
+    for number in ("DNOPE", "D%00X"):
         response = client.get(f"/verify/{number}", headers=EN)
         assert response.status_code == 404, number
         page = response.get_data(as_text=True)
-        assert "Nor is there an executed disposition with this number" in page
+        assert "No handover and no disposition has the number" in page
         assert 'id="verify-form"' not in page
+
+
+def test_a_disposition_not_yet_executed_exists_without_a_record(w, client):
+    approved = w.approved_disposal()
+    response = client.get(f"/verify/{approved}", headers=EN)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and f"Disposition {approved} has no record" in page
+    assert "handover" not in page.split("<main", 1)[-1].lower()  # not a handover's page
+    assert 'id="verify-form"' not in page
 
 
 def test_anyone_sees_the_summary_but_not_the_items(w, client):

@@ -50,13 +50,25 @@ def _verdict(html: str) -> tuple[str, str] | None:
     return (match[1], match[2]) if match else None
 
 
-def test_a_number_without_a_decided_handover_has_no_receipt(world, client):
-    open_one = world.approved()
-    for number in ("HNOPE", open_one, "H%00X"):
+def test_a_number_without_a_handover_is_404(world, client):
+    for number in ("HNOPE", "H%00X"):
         response = client.get(f"/verify/{number}", headers=EN)
         assert response.status_code == 404
-        assert "No receipt exists under the number" in response.get_data(as_text=True)
+        assert "No handover and no disposition has the number" in response.get_data(as_text=True)
         assert 'id="verify-form"' not in response.get_data(as_text=True)
+
+
+def test_an_open_or_cancelled_handover_exists_without_a_receipt(world, client, login, make):
+    """The page says whether the handover exists; its parties and items stay with those who may see it."""
+    open_one = world.approved()
+    page = client.get(f"/verify/{open_one}", headers=EN)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and f"Handover {open_one} has no receipt" in text and "Approved" in text
+    assert 'id="verify-form"' not in text and world.police.name not in text and 'id="open-it"' not in text
+    handovers.cancel_handover(world.handler, open_one)
+    assert "It was cancelled" in client.get(f"/verify/{open_one}", headers=EN).get_data(as_text=True)
+    login(world.handler)
+    assert 'id="open-it"' in client.get(f"/verify/{open_one}", headers=EN).get_data(as_text=True)
 
 
 def test_anyone_sees_the_summary_but_not_the_items(world, client):

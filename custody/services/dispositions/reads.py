@@ -94,6 +94,14 @@ def find_executed(number: str) -> Disposition | None:
     ).one_or_none()
 
 
+def find_any(number: str) -> Disposition | None:
+    """A disposition by number whatever its status (the public verification page says it exists, without a record)."""
+    number = normal_number(number)
+    if not access.storable(number):
+        return None
+    return db.session.scalars(select(Disposition).where(Disposition.number == number)).one_or_none()
+
+
 def line_rows(disposition_id: int) -> list[dict[str, Any]]:
     """The lines as plain rows (code, name, category, quantity, unit, flags, seal_no, location, scanned, status)."""
     rows = db.session.execute(

@@ -18,7 +18,7 @@ from custody.errors import InvalidState
 from custody.extensions import db
 from custody.ledger import EntryKind
 from custody.models import Disposition, DispositionItem, DispositionStatus, User
-from custody.services.dispositions.reads import find_executed, load
+from custody.services.dispositions.reads import find_executed, line_codes, load
 from custody.services.issued import Verdict, issue_once, verdict, verify_url
 from custody.services.uow import transactional
 
@@ -89,6 +89,7 @@ def issue_record(actor: User, number: str) -> bytes:
         kind=EntryKind.DISPOSITION_RECORD_ISSUED,
         draw=lambda: document.render(record_of(disposition)),
         what="record",
+        items=lambda: line_codes(disposition.id),
     )
 
 

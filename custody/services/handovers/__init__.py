@@ -7,6 +7,7 @@ from custody.services.handovers.reads import (
     STAGE_AFTER,
     Inbox,
     case_handovers,
+    find_any,
     find_decided,
     get_handover,
     inbox,
@@ -17,6 +18,7 @@ from custody.services.handovers.reads import (
     list_handovers,
     may_see,
     open_handover_of,
+    steps_for,
 )
 from custody.services.handovers.receipts import Verdict, check_upload, issue_receipt, verify_upload, verify_url
 from custody.services.handovers.requests import MAX_ITEMS, approve_handover, cancel_handover, request_handover
@@ -35,6 +37,7 @@ __all__ = [
     "case_handovers",
     "check_presence",
     "check_upload",
+    "find_any",
     "find_decided",
     "get_handover",
     "inbox",
@@ -50,6 +53,7 @@ __all__ = [
     "reject_handover",
     "request_handover",
     "scan_present",
+    "steps_for",
     "verify_upload",
     "verify_url",
 ]

@@ -31,6 +31,7 @@ from custody.models import (
     Role,
     User,
 )
+from custody.models.handover import REJECTABLE
 from custody.services import checkouts
 from custody.services.checkouts import normal_codes
 from custody.services.conditional import changed_rows
@@ -39,7 +40,6 @@ from custody.services.handovers.steps import close_lines, record, require_party,
 from custody.services.uow import transactional
 
 MISSING_REASON = "missing at the presence check"
-REJECTABLE = (HandoverStatus.APPROVED, HandoverStatus.CHECKED)
 _CHUNK = 900
 
 
@@ -52,23 +52,24 @@ def _rejections(handover: Handover, reject: Sequence[Mapping[str, str]]) -> dict
             .where(HandoverItem.handover_id == handover.id)
         ).all()
     )
-    errors: dict[str, list[str]] = {}
+    # As for every batch (API.md): the row's index, then that row's field errors, under the list's name.
+    errors: dict[str, dict[str, list[str]]] = {}
     refused: dict[str, str] = {}
     for index, row in enumerate(reject):
         code = (normal_codes([row.get("code") or ""]) or [""])[0]
         reason = (row.get("reason") or "").strip()
-        problems = []
+        problems: dict[str, list[str]] = {}
         if code not in lines:
-            problems.append(f"{code or '(empty)'} is not in this handover")
+            problems["code"] = [f"{code or '(empty)'} is not in this handover"]
+        elif code in refused:
+            problems["code"] = [f"{code} is listed twice"]
         if not reason:
-            problems.append("Give the reason for rejecting this item")
-        if code in refused:
-            problems.append(f"{code} is listed twice")
+            problems["reason"] = ["Give the reason for rejecting this item"]
         if problems:
-            errors[f"reject.{index}"] = problems
+            errors[str(index)] = problems
         refused[code] = reason
     if errors:
-        raise InvalidInput("Invalid rejections", errors=errors)
+        raise InvalidInput("Invalid rejections", errors={"reject": errors})
     for code, presence in lines.items():
         if presence == Presence.MISSING and code not in refused:
             refused[code] = MISSING_REASON
@@ -197,7 +198,7 @@ def accept_handover(actor: User, number: str, reject: Sequence[Mapping[str, str]
     )
     _seal(handover, entry)
     if moving:
-        checkout = checkouts.open_for_handover(actor, handover.case, moving, handover.number)
+        checkout = checkouts.open_for_handover(actor, handover, moving)
         changed_rows(update(Handover).where(Handover.id == handover.id).values(checkout_number=checkout.number))
     return load(actor, handover.number, with_lines=False)
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 
 from custody import clock, codes
-from custody.errors import InvalidInput
+from custody.errors import InvalidInput, ItemsUnavailable
 from custody.extensions import db
 from custody.ledger import EntryKind
-from custody.models import Handover, HandoverItem, HandoverStatus, Item, Location, Presence, User
+from custody.models import Handover, HandoverItem, HandoverStatus, Item, ItemStatus, Location, Presence, User
 from custody.services.checkouts import normal_codes
 from custody.services.conditional import changed_rows
 from custody.services.handovers.reads import load
@@ -60,21 +60,26 @@ def progress(handover: Handover) -> tuple[int, int]:
 
 @transactional
 def scan_present(actor: User, number: str, raw: str) -> PresenceScan:
-    """The keeper scanned one item on its shelf. Raises NotFound, Forbidden, InvalidState, InvalidInput."""
+    """The keeper scanned one item on its shelf.
+
+    Raises NotFound, Forbidden, InvalidState, InvalidInput, ItemsUnavailable (the item is not in storage).
+    """
     handover = load(actor, number, with_lines=False)  # not found before not allowed: a 404 reveals nothing
     require_keeper(actor)
     # Locks the handover row (status = status), so a scan cannot land after the check was completed.
     transition(handover, (HandoverStatus.APPROVED,), status=Handover.status)
     code = codes.extract(raw or "").upper()
-    line_id = db.session.scalar(
-        select(HandoverItem.id)
+    line = db.session.execute(
+        select(HandoverItem.id, Item.status)
         .join(Item, Item.id == HandoverItem.item_id)
         .where(HandoverItem.handover_id == handover.id, Item.code == code)
-    )
-    if line_id is None:
+    ).one_or_none()
+    if line is None:
         raise InvalidInput(
             f"{code or raw!r} is not in handover {handover.number}", errors={"code": ["Not in this handover"]}
         )
+    line_id, status = line
+    _refuse_off_shelf({code: status}, "code")
     marked = changed_rows(
         update(HandoverItem)
         .where(
@@ -86,16 +91,27 @@ def scan_present(actor: User, number: str, raw: str) -> PresenceScan:
     return PresenceScan(code, "present" if marked else "duplicate", checked, total)
 
 
-def _lines(handover: Handover) -> dict[str, tuple[int, str | None]]:
+def _refuse_off_shelf(statuses: dict[str, str], field: str) -> None:
+    """Only an item in storage can be found on its shelf: one never taken in (or out) is marked missing instead."""
+    off = sorted(code for code, status in statuses.items() if status != ItemStatus.IN_STORAGE)
+    if off:
+        shown = ", ".join(off[:50]) + (" …" if len(off) > 50 else "")
+        raise ItemsUnavailable(
+            f"Not on a shelf of the centre (not in storage), so not present: {shown}; mark them missing",
+            errors={field: [f"{c} is not in storage" for c in off[:50]]},
+        )
+
+
+def _lines(handover: Handover) -> dict[str, tuple[int, str | None, str]]:
     rows = db.session.execute(
-        select(Item.code, HandoverItem.id, HandoverItem.presence)
+        select(Item.code, HandoverItem.id, HandoverItem.presence, Item.status)
         .join(Item, Item.id == HandoverItem.item_id)
         .where(HandoverItem.handover_id == handover.id)
     )
-    return {code: (line_id, presence) for code, line_id, presence in rows}
+    return {code: (line_id, presence, status) for code, line_id, presence, status in rows}
 
 
-def _sort_out(lines: dict[str, tuple[int, str | None]], present: list[str], missing: list[str]) -> None:
+def _sort_out(lines: dict[str, tuple[int, str | None, str]], present: list[str], missing: list[str]) -> None:
     errors: dict[str, list[str]] = {}
     for field, given in (("present", present), ("missing", missing)):
         strangers = [c for c in given if c not in lines]
@@ -105,7 +121,7 @@ def _sort_out(lines: dict[str, tuple[int, str | None]], present: list[str], miss
     if both:
         errors.setdefault("missing", []).append(f"Both present and missing: {', '.join(both[:50])}")
     said = set(present) | set(missing)
-    silent = sorted(c for c, (_, presence) in lines.items() if c not in said and presence != Presence.PRESENT)
+    silent = sorted(c for c, (_, presence, _s) in lines.items() if c not in said and presence != Presence.PRESENT)
     if silent:
         errors.setdefault("present", []).append(
             f"Neither scanned nor marked missing: {', '.join(silent[:50])}" + (" …" if len(silent) > 50 else "")
@@ -129,7 +145,7 @@ def check_presence(
     (after the last scan has landed), not from a page that may be a scan behind.
 
     Raises NotFound, Forbidden, InvalidState (not approved), InvalidInput (an item unaccounted for,
-    listed twice, or not in the handover).
+    listed twice, or not in the handover), ItemsUnavailable (an item counted present is not in storage).
     """
     handover = load(actor, number, with_lines=False)  # not found before not allowed: a 404 reveals nothing
     require_keeper(actor)
@@ -138,8 +154,15 @@ def check_presence(
     present_codes, missing_codes = normal_codes(present), normal_codes(missing or [])
     if rest_missing:
         said = set(present_codes) | set(missing_codes)
-        missing_codes += sorted(c for c, (_, mark) in lines.items() if c not in said and mark != Presence.PRESENT)
+        missing_codes += sorted(c for c, (_, mark, _s) in lines.items() if c not in said and mark != Presence.PRESENT)
     _sort_out(lines, present_codes, missing_codes)
+    # Listed present now, or left unmarked (= present, below): each must be in storage.
+    missing_set = set(missing_codes)
+    _refuse_off_shelf(
+        {c: status for c, (_, mark, status) in lines.items() if c not in missing_set and mark is None}
+        | {c: lines[c][2] for c in present_codes},
+        "present",
+    )
     missing_ids = [lines[c][0] for c in missing_codes]
     for start in range(0, len(missing_ids), _CHUNK):
         changed_rows(

@@ -24,7 +24,7 @@ from custody.models import (
     Stage,
     User,
 )
-from custody.models.handover import DECIDED_HANDOVER
+from custody.models.handover import DECIDED_HANDOVER, OPEN_HANDOVER, REJECTABLE
 from custody.services import access
 from custody.services.pagination import Page, keyset_page, parse_cursor
 
@@ -128,6 +128,15 @@ def find_decided(number: str) -> Handover | None:
     return db.session.scalars(
         select(Handover).where(Handover.number == number, Handover.status.in_(DECIDED_HANDOVER))
     ).one_or_none()
+
+
+def find_any(number: str) -> Handover | None:
+    """A handover by number whatever its status: the public verification page says it exists, with no receipt yet
+    (or none, being cancelled), and shows nothing more to those who may not see it."""
+    number = normal_number(number)
+    if not access.storable(number):
+        return None
+    return db.session.scalars(select(Handover).where(Handover.number == number)).one_or_none()
 
 
 def may_see(user: User | None, handover: Handover) -> bool:
@@ -237,3 +246,21 @@ def case_handovers(case: Case) -> list[Handover]:
     return list(
         db.session.scalars(query(with_lines=False).where(Handover.case_id == case.id).order_by(Handover.id.desc()))
     )
+
+
+def steps_for(user: User, handover: Handover) -> set[str]:
+    """The steps this user may take now (``approve``, ``cancel``, ``presence_check``, ``accept``, ``reject``, and
+    ``receipt`` once decided): what the page offers and what a scan of the number lists. The acts check again."""
+    sender = user.agency_id == handover.from_agency_id
+    receiver = user.agency_id == handover.to_agency_id
+    party = user.has_role(Role.HANDLER, Role.APPROVER)
+    status = handover.status
+    may = {
+        "approve": sender and user.has_role(Role.APPROVER) and status == HandoverStatus.REQUESTED,
+        "cancel": sender and party and status in OPEN_HANDOVER,
+        "presence_check": access.is_centre_keeper(user) and status == HandoverStatus.APPROVED,
+        "accept": receiver and party and status == HandoverStatus.CHECKED,
+        "reject": receiver and party and status in REJECTABLE,
+        "receipt": status in DECIDED_HANDOVER,
+    }
+    return {step for step, allowed in may.items() if allowed}

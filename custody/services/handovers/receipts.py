@@ -18,7 +18,7 @@ from custody.errors import InvalidState
 from custody.extensions import db
 from custody.ledger.kinds import EntryKind
 from custody.models import DECIDED_HANDOVER, Handover, HandoverItem, User
-from custody.services.handovers.reads import find_decided, load
+from custody.services.handovers.reads import find_decided, line_codes, load
 from custody.services.issued import Verdict, issue_once, verdict, verify_url
 from custody.services.uow import transactional
 
@@ -95,6 +95,7 @@ def issue_receipt(actor: User, number: str) -> bytes:
         kind=EntryKind.HANDOVER_RECEIPT_ISSUED,
         draw=lambda: render(receipt_of(handover)),
         what="receipt",
+        items=lambda: line_codes(handover.id),
     )
 
 

@@ -162,6 +162,12 @@ def request_handover(
     wanted = None if items is None else normal_codes(items)
     if wanted is not None and len(wanted) > MAX_ITEMS:
         raise InvalidInput("Too many items", errors={"items": [f"At most {MAX_ITEMS}"]})
+    if wanted == []:
+        # Leaving every item behind silently would be a client's slip, not a decision: items that stay with the
+        # sender are rejected one by one, each with its reason, by the receiving agency.
+        raise InvalidInput(
+            "No items named", errors={"items": ["Name at least one item, or leave items out to hand over every one"]}
+        )
     moving = normal_codes(moves_with_case or [])
     _refuse_open(case)
     try:
