@@ -26,10 +26,13 @@ blp = Blueprint("ledger", __name__, description="The tamper-evident ledger")
 @blp.arguments(EntryQuerySchema, location="query")
 @blp.response(200, EntryPageSchema)
 def entries(query: dict[str, Any]) -> Any:
-    """Entries after ``after`` (or ``cursor``), oldest first, that the caller may see and the filters select."""
-    after = query.get("after")
-    if after is None:
-        after = parse_cursor(query.get("cursor"))
+    """Entries after ``after``, oldest first, that the caller may see and the filters select.
+
+    ``next`` is the cursor of the following page; a ``cursor`` takes over from ``after`` (both are a seq, and the
+    cursor is further on), so a client that keeps its first ``after`` and follows ``next`` still moves forward.
+    """
+    cursor = parse_cursor(query.get("cursor"))
+    after = cursor if cursor is not None else query.get("after")
     return ledger_view.entries(current_user, after=after, limit=query.get("limit"), where=entry_filter(query))
 
 

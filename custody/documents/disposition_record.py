@@ -96,6 +96,7 @@ FLAGS = {
     "fragile": "易碎 Fragile",
     "biological": "生物 Biological",
     "large": "大件 Large",
+    "depreciating": "易贬值 Depreciating",
 }
 TITLE = "涉案财物处置清单  Disposition record"
 

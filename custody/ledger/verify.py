@@ -33,7 +33,10 @@ from custody.models import LedgerHead
 from custody.models.ledger import ZERO_HASH
 
 MISSING, LINK, HASH = "missing_entry", "link_mismatch", "hash_mismatch"
-COLUMN, INDEX, CHECKPOINT = "column_mismatch", "index_mismatch", "checkpoint_mismatch"
+INDEX, CHECKPOINT = "index_mismatch", "checkpoint_mismatch"
+# A queryable column (time, kind, actor, agency, case) that disagrees with the hashed body is reported as the index
+# it is: API.md fixes the reasons, and the columns are what searches read instead of the body.
+COLUMN = INDEX
 
 
 @dataclass(frozen=True)

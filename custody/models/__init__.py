@@ -21,7 +21,7 @@ from custody.models.handover import (
     LineState,
     Presence,
 )
-from custody.models.item import Category, Flag, Item, ItemStatus
+from custody.models.item import EARLY_SALE_FLAGS, Category, Flag, Item, ItemStatus
 from custody.models.ledger import LedgerCheck, LedgerEntry, LedgerEntryItem, LedgerHead
 from custody.models.location import Location, LocationKind
 from custody.models.photo import Photo
@@ -31,6 +31,7 @@ from custody.models.user import ApiToken, Role, User, UserRole
 
 __all__ = [
     "DECIDED_HANDOVER",
+    "EARLY_SALE_FLAGS",
     "OPEN_CHECKOUT",
     "OPEN_DISPOSITION",
     "OPEN_HANDOVER",

@@ -39,6 +39,12 @@ class Flag(StrEnum):
     FRAGILE = "fragile"
     BIOLOGICAL = "biological"
     LARGE = "large"
+    # Loses value while it waits (vehicles, electronics): like a perishable item, it may be sold early (design §5.6).
+    DEPRECIATING = "depreciating"
+
+
+# What an early sale needs one of (design §5.6: "perishable or depreciating").
+EARLY_SALE_FLAGS = frozenset({Flag.PERISHABLE, Flag.DEPRECIATING})
 
 
 # Late intakes an auditor has not yet acknowledged, of items still in the centre's books (the alert's rows).

@@ -12,9 +12,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from custody.documents import labels as documents
-from custody.errors import InvalidInput, NotFound
+from custody.errors import InvalidInput, InvalidState, NotFound
 from custody.extensions import db
-from custody.models import Item, Location, User
+from custody.models import Item, ItemStatus, Location, User
 from custody.services import access
 
 MAX_LABELS = 5000  # about 7 s of rendering (1.5 ms a label) and a 2.5 MB PDF; more is a batch job, not a request
@@ -38,7 +38,8 @@ def _url(code: str) -> str:
 def item_labels(actor: User, codes: Sequence[str]) -> list[documents.ItemLabel]:
     """One label per code, in order (a code given twice prints twice), in one query.
 
-    Raises NotFound naming every code the user may not see (or that does not exist).
+    Raises NotFound naming every code the user may not see (or that does not exist), InvalidState naming the
+    disposed of.
     """
     wanted = _normal(codes)
     if not wanted:
@@ -51,13 +52,24 @@ def item_labels(actor: User, codes: Sequence[str]) -> list[documents.ItemLabel]:
     missing = list(dict.fromkeys(code for code in wanted if code not in found))
     if missing:
         raise _missing("item", missing)
+    # A disposed item has left the centre for good: a fresh label could end up on something else.
+    gone = sorted(code for code, item in found.items() if item.status == ItemStatus.DISPOSED)
+    if gone:
+        raise InvalidState(
+            f"Disposed of, no new label: {', '.join(gone[:50])}",
+            errors={"items": [f"{code} is disposed" for code in gone[:50]]},
+        )
     return [_item_label(found[code]) for code in wanted]
 
 
 def case_labels(actor: User, case_no: str) -> list[documents.ItemLabel]:
-    """Every item of a case the user may see, in registration order. Raises NotFound, InvalidInput (too many)."""
+    """Every item of a case the user may see and the centre still keeps (not disposed of), in registration order.
+
+    Raises NotFound, InvalidInput (too many).
+    """
     case = access.visible_case(db.session, actor, case_no.strip())
-    stmt = select(Item).where(Item.case_id == case.id, access.item_filter(actor)).order_by(Item.id)
+    stmt = select(Item).where(Item.case_id == case.id, access.item_filter(actor), Item.status != ItemStatus.DISPOSED)
+    stmt = stmt.order_by(Item.id)
     items = list(db.session.scalars(stmt.limit(MAX_LABELS + 1)))
     if len(items) > MAX_LABELS:
         raise InvalidInput("Too many labels", errors={"case_no": [f"At most {MAX_LABELS} labels at once"]})

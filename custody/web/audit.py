@@ -40,8 +40,9 @@ TEXT_FILTERS = ("agency", "kind", "case_no", "item", "actor")
 REASONS = {
     "hash_mismatch": _l("The entry's text does not match its hash: it was changed after it was written."),
     "link_mismatch": _l("The entry does not point to the hash of the entry before it."),
-    "column_mismatch": _l("The entry's columns (time, kind, actor, case) differ from its hashed text."),
-    "index_mismatch": _l("The item index differs from the items the entry names."),
+    "index_mismatch": _l(
+        "The entry's searchable columns (time, kind, actor, case) or its item index differ from its hashed text."
+    ),
     "missing_entry": _l("An entry is missing, or the entries are out of order."),
     "checkpoint_mismatch": _l("A stored checkpoint does not match the ledger."),
 }

@@ -47,6 +47,7 @@ FLAGS = {
     "fragile": _l("Fragile"),
     "biological": _l("Biological"),
     "large": _l("Large"),
+    "depreciating": _l("Depreciating"),
 }
 ENTRY_KINDS = {
     "agency.created": _l("Agency created"),

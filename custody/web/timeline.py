@@ -157,6 +157,12 @@ FACT_LABELS = {
     "items_not_disposed": _l("Items not yet disposed of"),
     "media_type": _l("Type"),
     "size": _l("Size (bytes)"),
+    "basis_doc_no": _l("Legal basis (document number)"),
+    "recipient": _l("Recipient"),
+    "agency": _l("Agency"),
+    "scanned": _l("Scanned"),
+    "approved_by": _l("Approved by"),
+    "still_out": _l("Items still out"),
 }
 
 
@@ -173,9 +179,11 @@ def _value(key: str, value: Any) -> str:
         return _time_text(value)
     # The same keys name different vocabularies in different acts (a location's kind, a handover's kind).
     if key == "kind":
-        return str(_first_label(value, labels.HANDOVER_KINDS, labels.LOCATION_KINDS, labels.AGENCY_KINDS))
+        kinds = (labels.HANDOVER_KINDS, labels.DISPOSITION_KINDS, labels.LOCATION_KINDS, labels.AGENCY_KINDS)
+        return str(_first_label(value, *kinds))
     if key in ("status", "was"):
-        return str(_first_label(value, labels.HANDOVER_STATUSES, labels.CHECKOUT_STATUSES))
+        statuses = (labels.HANDOVER_STATUSES, labels.CHECKOUT_STATUSES, labels.DISPOSITION_STATUSES)
+        return str(_first_label(value, *statuses))
     if key == "reason":
         return str(_first_label(value, labels.CLOSING_REASONS))
     if key == "stage":

@@ -18,7 +18,7 @@ from werkzeug.test import encode_multipart
 from custody import clock
 from custody.extensions import db
 from custody.services.auth import issue_token
-from tests.factories import image_bytes
+from tests.factories import api_item, image_bytes
 from tests.services.test_dispositions import BASIS
 
 BASE = "/api/v1/dispositions"
@@ -223,6 +223,16 @@ def test_early_sale_of_perishable_items_with_a_reason(w: World) -> None:
     assert body["reason"] == "It rots" and body["items"][0]["flags"] == ["perishable"]
 
 
+def test_early_sale_of_a_depreciating_item(w: World) -> None:
+    """Design §5.6: perishable *or depreciating* items may be sold early; the flag is registered like any other."""
+    row = {**api_item(), "category": "vehicle", "flags": ["depreciating"]}
+    created = _ok(w.handler.post(f"/api/v1/cases/{w.case.case_no}/items", json={"items": [row]}), 201)["items"][0]
+    assert created["flags"] == ["depreciating"]
+    car = w.make.stored_items(w.handler_user, w.keeper_user, w.shelf, 1, case=w.case, flags=["depreciating"])[0]
+    body = _ok(w.request(kind="early_sale", items=[car.code], reason="Loses value every month"), 201)
+    assert body["kind"] == "early_sale"
+
+
 def test_unavailable_items_are_409_naming_each(w: World) -> None:
     w.requested(items=[w.codes[0]])
     registered = w.make.items(w.handler_user, w.case, 1)[0].code
@@ -311,8 +321,11 @@ def test_a_disposed_item_is_read_only_forever(w: World) -> None:
     assert gone in problem["detail"]
     _problem(_upload(w.handler, gone, image_bytes("JPEG")), 409, "invalid_state")
     assert w.head() == before
-    labels = w.handler.post("/api/v1/labels", json={"items": [gone], "layout": "a4-3x8"})
-    assert labels.status_code == 200 and labels.mimetype == "application/pdf"  # labels may still print
+    # A fresh label for an item that left the centre could end up on something else.
+    labels = w.handler.post("/api/v1/labels", json={"items": [gone, w.codes[1]], "layout": "a4-3x8"})
+    assert gone in _problem(labels, 409, "invalid_state")["detail"]
+    kept = w.handler.post("/api/v1/labels", json={"items": [w.codes[1]], "layout": "a4-3x8"})
+    assert kept.status_code == 200 and kept.mimetype == "application/pdf"
     w.chain_ok()
 
 

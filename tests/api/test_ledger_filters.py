@@ -119,3 +119,19 @@ def test_filters_are_in_the_openapi_document(client: Any) -> None:
     spec = client.get("/api/v1/openapi.json").get_json()
     names = {p["name"] for p in spec["paths"]["/api/v1/ledger/entries"]["get"]["parameters"]}
     assert {"after", "cursor", "limit", "agency", "kind", "case_no", "item", "actor", "from", "to"} <= names
+
+
+def test_a_client_keeping_after_and_following_next_moves_on(api: Any, world: AuditWorld) -> None:
+    """``after`` starts the walk; ``next`` continues it even when the client sends its first ``after`` again."""
+    client = api(world.auditor)
+    expected = [e.seq for e in world.all_entries() if e.seq > 3]
+    seqs: list[int] = []
+    cursor = None
+    for _ in range(len(expected) + 2):
+        query = {"after": 3, "limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = client.get("/api/v1/ledger/entries", query_string=query).get_json()
+        seqs += [e["seq"] for e in page["items"]]
+        cursor = page["next"]
+        if not cursor:
+            break
+    assert seqs == expected

@@ -70,9 +70,9 @@ def _tamper(sql, **params):
         ("UPDATE ledger_entries SET body = replace(body, 'Phone', 'Fhone') WHERE seq = :seq", "hash_mismatch"),
         ("UPDATE ledger_entries SET hash = :zero WHERE seq = :seq", "hash_mismatch"),
         ("UPDATE ledger_entries SET prev_hash = :zero WHERE seq = :seq", "link_mismatch"),
-        ("UPDATE ledger_entries SET actor = 'someone' WHERE seq = :seq", "column_mismatch"),
-        ("UPDATE ledger_entries SET kind = 'case.opened' WHERE seq = :seq", "column_mismatch"),
-        ("UPDATE ledger_entries SET case_no = 'OTHER' WHERE seq = :seq", "column_mismatch"),
+        ("UPDATE ledger_entries SET actor = 'someone' WHERE seq = :seq", "index_mismatch"),
+        ("UPDATE ledger_entries SET kind = 'case.opened' WHERE seq = :seq", "index_mismatch"),
+        ("UPDATE ledger_entries SET case_no = 'OTHER' WHERE seq = :seq", "index_mismatch"),
         (
             "DELETE FROM ledger_entry_items WHERE seq = :seq AND item_code = "
             "(SELECT min(item_code) FROM ledger_entry_items WHERE seq = :seq)",
@@ -105,7 +105,7 @@ def test_tampering_with_the_time_column_is_detected(make):
         at=entry.at.replace(year=2020).replace(tzinfo=None),
     )
     result = verify_chain(db.session)
-    assert (result.ok, result.first_bad_seq, result.reason) == (False, target, "column_mismatch")
+    assert (result.ok, result.first_bad_seq, result.reason) == (False, target, "index_mismatch")
 
 
 def test_a_deleted_entry_is_reported_missing(make):
@@ -172,3 +172,12 @@ def test_case_entries_are_the_cases_own_acts_and_scoped(make):
     assert [e.kind for e in page.items] == ["case.opened", "item.registered"] and page.next is None
     with pytest.raises(NotFound):
         ledger_view.case_entries(make.user("handler", kind="court"), case.case_no)
+
+
+def test_every_reason_verify_gives_is_one_the_contract_names() -> None:
+    """API.md: ``reason`` ∈ hash_mismatch, link_mismatch, index_mismatch, checkpoint_mismatch, missing_entry."""
+    from custody.ledger import verify
+
+    contract = {"hash_mismatch", "link_mismatch", "index_mismatch", "checkpoint_mismatch", "missing_entry"}
+    given = {verify.MISSING, verify.LINK, verify.HASH, verify.COLUMN, verify.INDEX, verify.CHECKPOINT}
+    assert given <= contract

@@ -19,6 +19,7 @@ from custody.errors import Forbidden, InvalidInput, ItemsUnavailable, NotFound, 
 from custody.extensions import db
 from custody.ledger import EntryKind, append
 from custody.models import (
+    EARLY_SALE_FLAGS,
     OPEN_DISPOSITION,
     Checkout,
     CheckoutItem,
@@ -26,7 +27,6 @@ from custody.models import (
     DispositionItem,
     DispositionKind,
     DispositionStatus,
-    Flag,
     Handover,
     HandoverItem,
     Item,
@@ -81,9 +81,11 @@ def _check_fields(
     if kind == DispositionKind.EARLY_SALE:
         if reason is None:
             errors["reason"] = ["An early sale needs a reason"]
-        lasting = [i.code for i in items if Flag.PERISHABLE not in i.flags]
+        lasting = [i.code for i in items if not EARLY_SALE_FLAGS.intersection(i.flags)]
         if lasting:
-            errors["items"] = [f"{code} is not flagged perishable: no early sale" for code in lasting[:50]]
+            errors["items"] = [
+                f"{code} is not flagged perishable or depreciating: no early sale" for code in lasting[:50]
+            ]
     if errors:
         raise InvalidInput("Invalid disposition request", errors=errors)
     return basis, recipient, reason

@@ -2,7 +2,7 @@
 
 The form is offered to handlers of the agency answering for items of the case (their custodian, which
 is not always the agency holding it: items rejected in a handover stay with the sender). It lists the
-items that could be disposed of now; an early sale is offered only when some of them are perishable,
+items that could be disposed of now; an early sale is offered only when some of them are perishable or depreciating,
 and the service refuses it for any item that is not.
 """
 
@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 
 from custody.api.schemas.dispositions import DispositionCreateSchema
 from custody.errors import DomainError, NotFound
-from custody.models import OPEN_DISPOSITION, Case, Disposition, DispositionKind, Flag, Item
+from custody.models import EARLY_SALE_FLAGS, OPEN_DISPOSITION, Case, Disposition, DispositionKind, Item
 from custody.services import dispositions
 from custody.web.dispositions.blueprint import bp
 from custody.web.dispositions.messages import describe_disposition, details
@@ -43,8 +43,9 @@ class CaseSection:
         return [d for d in self.dispositions if d.status in OPEN_DISPOSITION]
 
 
-def perishable(item: Item) -> bool:
-    return Flag.PERISHABLE in item.flags
+def early_sale_allowed(item: Item) -> bool:
+    """Perishable or depreciating (design §5.6): the items an early sale may take."""
+    return bool(EARLY_SALE_FLAGS.intersection(item.flags))
 
 
 def case_section(user: Any, case: Case) -> CaseSection:
@@ -53,7 +54,8 @@ def case_section(user: Any, case: Case) -> CaseSection:
     candidates = dispositions.candidates(user, case)
     if not candidates:
         return CaseSection(every)
-    kinds = [k for k in dispositions.KINDS if k != DispositionKind.EARLY_SALE or any(map(perishable, candidates))]
+    early = any(map(early_sale_allowed, candidates))
+    kinds = [k for k in dispositions.KINDS if k != DispositionKind.EARLY_SALE or early]
     return CaseSection(
         every,
         can_request=True,

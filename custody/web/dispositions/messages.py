@@ -89,8 +89,10 @@ _DETAILS: list[Rule] = [
         lambda m: _("%(code)s is already in disposition %(number)s.", code=m[1], number=m[2]),
     ),
     (
-        re.compile(r"^(\S+) is not flagged perishable: no early sale$"),
-        lambda m: _("%(code)s is not perishable: an early sale is only for perishable items.", code=m[1]),
+        re.compile(r"^(\S+) is not flagged perishable or depreciating: no early sale$"),
+        lambda m: _(
+            "%(code)s is neither perishable nor depreciating: an early sale is only for such items.", code=m[1]
+        ),
     ),
     (re.compile(r"^Not scanned: (.+)$"), lambda m: _("Not scanned out yet: %(codes)s.", codes=m[1])),
     (re.compile(r"^Not in this disposition: (.+)$"), lambda m: _("Not in this disposition: %(codes)s.", codes=m[1])),
