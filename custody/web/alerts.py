@@ -6,23 +6,25 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 
 from custody.errors import DomainError, NotFound
 from custody.services import access, alerts
+from custody.web.audit import REASONS as VERIFY_REASONS
 from custody.web.messages import describe, field_errors
 
 bp = Blueprint("alert_pages", __name__)
 PAGE = 500
 
 
-def _step(step: str) -> str:
+def _step(step: str, subject: str = "handover") -> str:
     if step == "requested":
         return _("approval")
     if step == "approved":
-        return _("the presence check")
+        return _("the keeper's execution") if subject == "disposition" else _("the presence check")
     if step == "checked":
         return _("the receiving agency's decision")
     return step
@@ -36,9 +38,10 @@ def detail(alert: alerts.Alert) -> str:
     if alert.rule == "intake_overdue":
         return _("Seized %(hours)d h ago and not yet taken in (deadline %(deadline)d h)", **p)
     if alert.rule == "checkout_overdue":
-        return _("%(count)d item(s) not back", **p)
+        return ngettext("%(num)d item not back", "%(num)d items not back", p["count"])
     if alert.rule == "stocktake_missing":
-        return _("Not found in stocktake %(stocktake)s of %(location)s", **p)
+        place = f"{p['location_name']} ({p['location']})" if p.get("location_name") else p["location"]
+        return _("Not found in stocktake %(stocktake)s of %(location)s", stocktake=p["stocktake"], location=place)
     if alert.rule == "handover_waiting":
         return _(
             "Waiting %(days)d days for %(step)s (limit %(limit)d days)",
@@ -47,15 +50,29 @@ def detail(alert: alerts.Alert) -> str:
             step=_step(p["step"]),
         )
     if alert.rule == "closed_case_items":
-        return _(
-            "%(count)d item(s) not disposed of %(days)d days after the case was closed (limit %(limit)d days)", **p
+        return ngettext(
+            "%(num)d item not disposed of %(days)d days after the case was closed (limit %(limit)d days)",
+            "%(num)d items not disposed of %(days)d days after the case was closed (limit %(limit)d days)",
+            p["count"],
+            days=p["days"],
+            limit=p["limit"],
         )
     if alert.rule == "disposition_waiting":
-        return _(
-            "%(count)d item(s) approved for disposition %(days)d days ago and not executed (limit %(limit)d days)", **p
+        return ngettext(
+            "%(num)d item waiting %(days)d days for %(step)s (limit %(limit)d days)",
+            "%(num)d items waiting %(days)d days for %(step)s (limit %(limit)d days)",
+            p["count"],
+            days=p["days"],
+            limit=p["limit"],
+            step=_step(p.get("step", "approved"), "disposition"),
         )
     if alert.rule == "ledger_verification_failed":
-        return _("Verification found entry %(seq)s bad (%(reason)s); %(checked)d entries checked before it", **p)
+        return _(
+            "Verification found entry %(seq)s bad (%(checked)d entries checked before it): %(why)s",
+            seq=p["seq"],
+            checked=p["checked"],
+            why=str(VERIFY_REASONS.get(p["reason"], p["reason"])),
+        )
     if alert.rule == "ledger_not_verified":
         return _("Not verified for %(days)d days (limit %(limit)d days); last verified up to entry %(head)d", **p)
     return alert.detail
@@ -92,9 +109,10 @@ def _alert_helpers() -> dict[str, Any]:
 def index() -> str:
     """Current alerts the user may see, most severe and oldest first (``?rule=``, ``?severity=``)."""
     rule = request.args.get("rule") or None
+    severity = request.args.get("severity") or None
+    unknown = bool(rule and rule not in alerts.RULES) or bool(severity and severity not in alerts.SEVERITIES)
     if rule not in alerts.RULES:
         rule = None
-    severity = request.args.get("severity") or None
     if severity not in alerts.SEVERITIES:
         severity = None
     found = alerts.current_alerts(current_user, rule=rule, severity=severity)
@@ -114,6 +132,7 @@ def index() -> str:
         rules=mine,
         severities=alerts.SEVERITIES,
         may_acknowledge=access.is_auditor(current_user),
+        unknown_filter=unknown,
     )
 
 

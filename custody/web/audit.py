@@ -20,7 +20,8 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from custody.codes import extract
-from custody.errors import DomainError, InvalidInput
+from custody.codes import parse as parse_code
+from custody.errors import BadCheckCharacter, DomainError, InvalidInput, MalformedCode
 from custody.ledger.kinds import EntryKind
 from custody.models import Role
 from custody.services import access, ledger_view, people
@@ -90,6 +91,13 @@ def parse_filters(args: MultiDict[str, str]) -> Filters:
     if chosen["kind"] is not None and chosen["kind"] not in set(EntryKind):
         errors["kind"] = _("Unknown kind of entry.")
         chosen["kind"] = None
+    if chosen["item"] is not None:
+        try:
+            parse_code(chosen["item"])
+        except BadCheckCharacter:  # a mistyped code would silently match nothing: say so, and keep it in the form
+            errors["item"] = _("The code's check character does not match: it was probably mistyped or misread.")
+        except MalformedCode:
+            errors["item"] = _("This is not a code of this system.")
     for name, attr in (("from", "since"), ("to", "until")):
         if values[name]:
             chosen[attr] = _local(values[name])

@@ -27,7 +27,7 @@ from custody.errors import (
     MalformedCode,
 )
 from custody.models import Handover, HandoverStatus, Presence, Role
-from custody.services import handovers
+from custody.services import handovers, locations
 from custody.web.labels import HANDOVER_STATUSES
 from custody.web.messages import describe, describe_handover
 
@@ -76,9 +76,12 @@ def _refused_scan(raw: str, number: str, error: DomainError) -> str:
         return _not_waiting(handovers.get_handover(current_user, number))
     code = codes.extract(raw).upper()
     try:
-        codes.parse(code)
+        parsed = codes.parse(code)
     except (MalformedCode, BadCheckCharacter) as bad:
-        return describe(bad)
+        # A centre may give its shelves codes of its own (A-01-03): those are labels too, just not items.
+        return _("This is not an item label.") if locations.find(code) else describe(bad)
+    if parsed.kind is not codes.CodeKind.ITEM:
+        return _("This is not an item label.")
     if isinstance(error, ItemsUnavailable):
         return _("%(name)s is not on a shelf of the centre (never taken in): mark it missing.", name=code)
     if isinstance(error, InvalidInput):

@@ -112,7 +112,6 @@ def dashboard() -> str:
         can_open=current_user.has_role(Role.HANDLER),
         alert_counts=alerts.counts(current_user),
         handover_counts=handovers.inbox_counts(current_user),
-        handover_worker=current_user.has_role(Role.HANDLER, Role.APPROVER, Role.KEEPER),
         disposition_counts=dict(
             zip(("to_approve", "to_execute"), dispositions.pending_counts(current_user), strict=True)
         ),

@@ -143,14 +143,18 @@ def test_an_approved_disposition_not_executed_is_alerted_until_executed(world: H
     at_day(6.9)
     assert found(world.keeper, "disposition_waiting") == []
     at_day(7.5)
-    subject = f"disposition:{number}"
-    for user in (world.keeper, world.handler, world.approver, world.auditor):
-        assert found(user, "disposition_waiting") == [(subject, "medium")]  # the one only requested is not counted
-    assert params(world.keeper, "disposition_waiting") == [{"count": 2, "days": 7, "limit": 7}]
+    subject, asked = f"disposition:{number}", f"disposition:{requested.number}"
+    assert found(world.keeper, "disposition_waiting") == [(subject, "medium")]  # the keepers' step: execution only
+    assert params(world.keeper, "disposition_waiting") == [{"count": 2, "step": "approved", "days": 7, "limit": 7}]
+    for user in (world.handler, world.approver, world.auditor):  # the agency also waits for its own approval
+        assert sorted(found(user, "disposition_waiting")) == sorted([(subject, "medium"), (asked, "medium")])
+    waiting = {a.subject_code: a.detail for a in alerts.current_alerts(world.approver, rule="disposition_waiting")}
+    assert waiting[requested.number] == "1 item(s) waiting 7 days for approval (limit 7 days)"
+    assert waiting[number] == "2 item(s) waiting 7 days for the keeper's execution (limit 7 days)"
     assert found(world.prosecutor, "disposition_waiting") == []
-    assert requested.number not in {code for code, _s in found(world.auditor, "disposition_waiting")}
 
     dispositions.execute_disposition(world.keeper, number, world.codes[:2])
+    dispositions.approve_disposition(world.approver, requested.number)  # its next step begins: the clock restarts
     assert found(world.auditor, "disposition_waiting") == []
 
 

@@ -114,7 +114,9 @@ def test_two_receivers_accepting_at_once_one_wins(app: Flask, make: Any) -> None
         assert handover.status == results[winner] and handover.decided_by_id == ids[winner]
         _assert_moved_once(world, case_no, codes, number, {codes[2]} if winner == 1 else set())
         assert handover.checkout_number is not None
-        moving = db.session.scalars(select(Checkout).where(Checkout.note == f"Handover {number}")).all()
+        moving = db.session.scalars(
+            select(Checkout).where(Checkout.case_id == handover.case_id, Checkout.purpose == "moves_with_case")
+        ).all()
         assert [c.number for c in moving] == [handover.checkout_number]  # one check-out for the moving items
         assert _entries("checkout.requested", handover.checkout_number) == 1
     assert verify_chain(db.session).ok

@@ -46,8 +46,9 @@ def test_each_alert_links_to_its_subject(world: Any, login: Any, client: Any) ->
     login(world.auditor)
     page = _page(client)
     assert f'href="/handovers/{world.handover}"' in page and "Waiting 40 days for approval" in page
-    assert f'href="/cases/{world.closed.case_no}"' in page and "2 item(s) not disposed of 40 days after" in page
-    assert f'href="/dispositions/{world.disposition}"' in page and "approved for disposition 40 days ago" in page
+    assert f'href="/cases/{world.closed.case_no}"' in page and "2 items not disposed of 40 days after" in page
+    assert f'href="/dispositions/{world.disposition}"' in page
+    assert "1 item waiting 40 days for the keeper&#39;s execution" in page
     assert 'href="/audit/verify"' in page and "Not verified for 40 days" in page
     total = int(re.search(r'id="alerts-total">(\d+)<', page).group(1))  # type: ignore[union-attr]
     assert total == page.count('<tr class="severity-')

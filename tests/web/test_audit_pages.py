@@ -153,6 +153,18 @@ def test_bad_filters_are_explained_not_failed(
         assert 'class="flash error"' in page and "aria-invalid" in page
 
 
+def test_a_mistyped_item_code_is_said_to_be_mistyped(login: Any, client: Any, world: AuditWorld) -> None:
+    """A code with a wrong check character would match nothing in silence; the auditor is told why."""
+    code = world.codes_a[0]
+    login(world.auditor)
+    typo = code[:-1] + ("0" if code[-1] != "0" else "1")
+    page = client.get("/audit/ledger", query_string={"item": typo}, headers={"Accept-Language": "en"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "aria-invalid" in text and "check character does not match" in text
+    good = client.get("/audit/ledger", query_string={"item": code}).get_data(as_text=True)
+    assert "aria-invalid" not in good
+
+
 def test_entry_page_shows_the_timeline_items_and_stored_text(login: Any, client: Any, world: AuditWorld) -> None:
     login(world.auditor)
     registered = next(e for e in world.all_entries() if e.kind == "item.registered" and e.case_no == "B-2026-1")

@@ -61,7 +61,8 @@ def test_scanning_without_javascript_says_what_each_scan_was(world, make, login,
     login(world.keeper)
     path = f"/handovers/{number}/presence"
     said = []
-    for code in (world.codes[0], f"http://custody.test/s/{world.codes[0]}", stranger.code, "NOT-A-CODE"):
+    scans = (world.codes[0], f"http://custody.test/s/{world.codes[0]}", stranger.code, "NOT-A-CODE", world.shelf.code)
+    for code in (*scans, number):
         response = post_form(path, {"code": code}, to=f"{path}/scan", headers=EN)
         assert response.status_code == 302 and response.headers["Location"] == path
         said += _flashes(client, path)
@@ -70,8 +71,21 @@ def test_scanning_without_javascript_says_what_each_scan_was(world, make, login,
         f"{world.codes[0]} was already scanned (1 / 3).",
         f"{stranger.code} is not in this handover.",
         "This is not a code of this system.",
+        "This is not an item label.",  # a shelf's label
+        "This is not an item label.",  # the handover's own number
     ]
     assert _presence(client.get(path).get_data(as_text=True))[world.codes[0]] == "present"
+
+
+def test_an_item_never_taken_in_is_not_found_present(world, make, login, client, post_form):
+    waiting = make.items(world.handler, world.case, 1)[0]  # registered, never on a shelf
+    number = world.approved()
+    login(world.keeper)
+    path = f"/handovers/{number}/presence"
+    post_form(path, {"code": waiting.code}, to=f"{path}/scan", headers=EN)
+    said = _flashes(client, path)
+    assert said == [f"{waiting.code} is not on a shelf of the centre (never taken in): mark it missing."]
+    assert _presence(client.get(path).get_data(as_text=True)).get(waiting.code) != "present"
 
 
 def test_completing_after_every_item_is_scanned(world, login, client, post_form):

@@ -38,14 +38,14 @@ DETAILS = {
     "stocktake_missing": "Not found in stocktake {stocktake} of {location}",
     "handover_waiting": "Waiting {days} days for {step} (limit {limit} days)",
     "closed_case_items": "{count} item(s) not disposed of {days} days after the case was closed (limit {limit} days)",
-    "disposition_waiting": (
-        "{count} item(s) approved for disposition {days} days ago and not executed (limit {limit} days)"
-    ),
+    "disposition_waiting": "{count} item(s) waiting {days} days for {step} (limit {limit} days)",
     "ledger_verification_failed": "Verification found entry {seq} bad ({reason}); {checked} entries checked before it",
     "ledger_not_verified": "Not verified for {days} days (limit {limit} days); last verified up to entry {head}",
 }
 # What a handover waits for at each open status, named in the detail.
 STEPS = {"requested": "approval", "approved": "the presence check", "checked": "the receiving agency's decision"}
+# What a disposition waits for at each open status.
+DISPOSITION_STEPS = {"requested": "approval", "approved": "the keeper's execution"}
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,8 @@ class Alert:
     def detail(self) -> str:
         params = dict(self.params)
         if "step" in params:
-            params["step"] = STEPS.get(params["step"], params["step"])
+            steps = DISPOSITION_STEPS if self.subject_kind == "disposition" else STEPS
+            params["step"] = steps.get(params["step"], params["step"])
         return DETAILS[self.rule].format(**params)
 
 

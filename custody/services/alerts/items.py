@@ -87,8 +87,9 @@ def _stocktake_missing(viewer: Viewer, now: datetime) -> Rows:
     counted by a later stocktake, whose closing entry names every item it expected)."""
     turned_up = exists().where(LedgerEntryItem.item_code == Item.code, LedgerEntryItem.seq > Stocktake.close_seq)
     place = select(Location.code).where(Location.id == Stocktake.location_id).scalar_subquery().label("location")
+    name = select(Location.name).where(Location.id == Stocktake.location_id).scalar_subquery().label("location_name")
     return (
-        select(Item.code, CASE_NO, Stocktake.number, Stocktake.closed_at, place)
+        select(Item.code, CASE_NO, Stocktake.number, Stocktake.closed_at, place, name)
         .select_from(StocktakeItem)
         .join(Stocktake, Stocktake.id == StocktakeItem.stocktake_id)
         .join(Item, Item.id == StocktakeItem.item_id)
@@ -104,7 +105,7 @@ def _stocktake_missing(viewer: Viewer, now: datetime) -> Rows:
 
 
 def _stocktake_missing_alert(row: AnyRow, now: datetime) -> Alert:
-    params = {"stocktake": row.number, "location": row.location}
+    params = {"stocktake": row.number, "location": row.location, "location_name": row.location_name}
     return Alert("stocktake_missing", HIGH, "item", row.code, row.closed_at or now, row.case_no, params)
 
 

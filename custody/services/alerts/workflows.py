@@ -103,25 +103,42 @@ def _handover_waiting_alert(row: AnyRow, now: datetime) -> Alert:
     )
 
 
+# When the step a disposition waits at began: requested → approval, approved → the keeper's execution.
+_DISPOSITION_STEP_BEGAN = case(
+    (Disposition.status == DispositionStatus.REQUESTED, Disposition.requested_at), else_=Disposition.approved_at
+)
+
+
 def _disposition_waiting(viewer: Viewer, now: datetime) -> Rows:
-    """Dispositions approved more than N days ago and not yet executed by the keepers."""
+    """Dispositions waiting longer than N days for approval, or for the keepers' execution once approved.
+
+    The centre's keepers see the ones waiting for them (approved); the agency answering for the items both.
+    """
+    limit = cutoff(now, "CUSTODY_DISPOSITION_WAIT_DAYS")
     lines = select(func.count(DispositionItem.id)).where(DispositionItem.disposition_id == Disposition.id)
     case_no = select(Case.case_no).where(Case.id == Disposition.case_id).scalar_subquery().label("case_no")
+    began = _DISPOSITION_STEP_BEGAN.label("began")
     return (
-        select(Disposition.number, Disposition.approved_at, case_no, lines.scalar_subquery().label("n_items"))
+        select(Disposition.number, Disposition.status, began, case_no, lines.scalar_subquery().label("n_items"))
         .where(
-            Disposition.status == DispositionStatus.APPROVED,
-            Disposition.approved_at < cutoff(now, "CUSTODY_DISPOSITION_WAIT_DAYS"),
-            scope(viewer, keeper=lambda user: true(), agency=lambda user: Disposition.agency_id == user.agency_id),
+            or_(
+                and_(Disposition.status == DispositionStatus.REQUESTED, Disposition.requested_at < limit),
+                and_(Disposition.status == DispositionStatus.APPROVED, Disposition.approved_at < limit),
+            ),
+            scope(
+                viewer,
+                keeper=lambda user: Disposition.status == DispositionStatus.APPROVED,
+                agency=lambda user: Disposition.agency_id == user.agency_id,
+            ),
         )
-        .order_by(Disposition.approved_at)
+        .order_by(_DISPOSITION_STEP_BEGAN)
     )
 
 
 def _disposition_waiting_alert(row: AnyRow, now: datetime) -> Alert:
     limit = limit_days("CUSTODY_DISPOSITION_WAIT_DAYS")
-    params = {"count": row.n_items, "days": whole_days(row.approved_at, now), "limit": limit}
-    since = row.approved_at + timedelta(days=limit)
+    params = {"count": row.n_items, "step": row.status, "days": whole_days(row.began, now), "limit": limit}
+    since = row.began + timedelta(days=limit)
     return Alert("disposition_waiting", MEDIUM, "disposition", row.number, since, row.case_no, params)
 
 

@@ -35,7 +35,7 @@ def open_for_handover(actor: User, handover: Handover, items: Sequence[str]) -> 
         purpose=Purpose.MOVES_WITH_CASE,
         due_at=None,
         taken_by_id=actor.id,
-        note=f"Handover {handover.number}",
+        note=None,  # the purpose (moves with the case) and the entry's handover say why, in the reader's language
         status=CheckoutStatus.APPROVED,
         requested_by_id=actor.id,
         requested_at=now,
@@ -58,7 +58,6 @@ def open_for_handover(actor: User, handover: Handover, items: Sequence[str]) -> 
             "due_at": None,
             "handover": handover.number,
             "taken_by": actor.username,
-            "note": checkout.note,
             "status": CheckoutStatus.APPROVED,
             "approved_by": approver.username if approver else None,
         },

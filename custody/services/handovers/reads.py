@@ -190,6 +190,7 @@ class Inbox:
     outgoing: int
     to_approve: int
     to_check: int
+    lists: frozenset[str] = frozenset()  # the lists that are the user's business (the others count zero)
 
     @property
     def total(self) -> int:
@@ -226,7 +227,7 @@ def inbox_counts(user: User) -> Inbox:
     columns = [func.count().filter(filters[name]).label(name) for name in filters]
     row = db.session.execute(select(*columns).select_from(Handover).where(Handover.open)).one()
     counts = {name: (getattr(row, name) if name in wanted else 0) for name in filters}
-    return Inbox(**counts)
+    return Inbox(**counts, lists=frozenset(wanted))
 
 
 def inbox(user: User, name: str, limit: int = 200) -> list[Handover]:
