@@ -9,30 +9,46 @@ from werkzeug.wrappers import Response
 
 from custody.errors import DomainError, HandoverOpen, InvalidInput, InvalidState, NotFound
 from custody.services import closing
+from custody.web import kept
+from custody.web.kept import KeptForm
 from custody.web.messages import describe
 
 bp = Blueprint("closing_pages", __name__)
 
 
+@bp.app_template_global("close_form_kept")
+def close_form_kept(case_no: str) -> KeptForm:
+    """What the user typed into the case's close form before a refusal (read once)."""
+    return kept.recall("close", case_no)
+
+
 @bp.route("/cases/<path:case_no>/close", methods=["POST"])
 @login_required
 def close(case_no: str) -> Response:
+    """Close the case; a refusal goes back to its page with the reason and the form as the user left it."""
     back = url_for("web.case", case_no=case_no)
     try:
         closing.close_case(current_user, case_no, request.form.get("reason", ""), request.form.get("note"))
     except NotFound:
         abort(404)
-    except InvalidInput:
-        flash(_("Choose why the case is closed."), "error")
-        return redirect(back + "#close")
+    except InvalidInput as error:
+        said = _("Choose why the case is closed.") if "reason" in (error.errors or {}) else describe(error)
+        return _refused(case_no, said, back + "#close")
     except HandoverOpen:
-        flash(_("A handover of this case is still open: it must be decided or cancelled first."), "error")
-        return redirect(back + "#close")
+        return _refused(
+            case_no, _("A handover of this case is still open: it must be decided or cancelled first."), back + "#close"
+        )
     except InvalidState:
         flash(_("The case is already closed."), "error")
         return redirect(back)
     except DomainError as error:
-        flash(describe(error), "error")
-        return redirect(back)
+        return _refused(case_no, describe(error), back)
+    kept.forget()
     flash(_("Case closed. Its items still in the centre now await their disposition."), "ok")
+    return redirect(back)
+
+
+def _refused(case_no: str, message: str, back: str) -> Response:
+    kept.keep("close", case_no)
+    flash(message, "error")
     return redirect(back)

@@ -36,7 +36,9 @@ from custody.models import (
     Role,
 )
 from custody.services import access, cases, checkouts, handovers, items, people
-from custody.services.handovers.reads import CASE_HOLDERS
+from custody.services.handovers.reads import CASE_HOLDERS, normal_number
+from custody.web import kept
+from custody.web.kept import KeptForm
 from custody.web.messages import describe_handover, field_messages
 from custody.web.printing import pdf_response
 
@@ -65,6 +67,7 @@ def index() -> str:
     return render_template(
         "handovers/index.html",
         sections={name: handovers.inbox(current_user, name, LIST_LIMIT) for name in _sections(current_user)},
+        counts=handovers.inbox_counts(current_user),  # exact: a list shows its oldest LIST_LIMIT
     )
 
 
@@ -116,6 +119,7 @@ def detail(number: str) -> str:
         handover=handover,
         lines=lines,
         may=_may(current_user, handover),
+        kept=kept.recall("accept", handover.number),
         checked=checked,
         total=total,
         missing=sum(1 for line in lines if line.presence == Presence.MISSING),
@@ -180,6 +184,9 @@ def _accepted(handover: Handover) -> str:
     if handover.status == HandoverStatus.ACCEPTED:
         return _("Handover accepted: %(agency)s now holds the case and its items.", agency=handover.to_agency.name)
     refused = sum(1 for line in handover.lines if line.state == "rejected")
+    if refused == len(handover.lines):
+        # Allowed by design (the case moves, its items do not), but easy to do by mistake: say it plainly.
+        return _("Case accepted; every item was rejected and stays with %(agency)s.", agency=handover.from_agency.name)
     return ngettext(
         "Handover partly accepted: %(num)d item was rejected and stays with the sender.",
         "Handover partly accepted: %(num)d items were rejected and stay with the sender.",
@@ -201,6 +208,7 @@ def accept(number: str) -> Response:
     # would move custody against what the user wrote, so ask rather than guess.
     unticked = sorted(set(reasons) - set(ticked))
     if unticked:
+        kept.keep("accept", normal_number(number))
         flash(
             _(
                 "A reason was given for %(codes)s without ticking it: tick the items to reject, "
@@ -215,8 +223,10 @@ def accept(number: str) -> Response:
             current_user, number, [{"code": code, "reason": reasons.get(code, "")} for code in ticked]
         )
     except DomainError as error:
-        _flash_error(error, ticked)
+        _flash_error(error, ticked)  # raises NotFound: nothing to keep for a page the user may not see
+        kept.keep("accept", normal_number(number))
     else:
+        kept.forget()
         flash(_accepted(done), "ok")
     return redirect(url_for("handover_pages.detail", number=number))
 
@@ -230,7 +240,7 @@ def receipt(number: str) -> Response:
     except DomainError as error:
         _flash_error(error)
         return redirect(url_for("handover_pages.detail", number=number))
-    return pdf_response(pdf, f"handover-{number.strip().upper()}.pdf")
+    return pdf_response(pdf, f"handover-{normal_number(number)}.pdf")
 
 
 @dataclass(frozen=True)
@@ -243,6 +253,8 @@ class CaseSection:
     agencies: list[Agency] = field(default_factory=list)
     # Each item of the case listed on the page, with why it cannot be handed over (None: it can).
     rows: list[tuple[Item, str | None]] = field(default_factory=list)
+    kept: KeptForm = field(default_factory=KeptForm)  # what the user typed before a refusal
+    closed: bool = False  # the holder's handler is told why there is no form
 
 
 def _unavailable(item: Item, case: Case, in_checkout: dict[int, str]) -> str | None:
@@ -261,15 +273,16 @@ def _unavailable(item: Item, case: Case, in_checkout: dict[int, str]) -> str | N
 def case_section(user: Any, case: Case, listed: Sequence[Item]) -> CaseSection:
     """What the case page shows about handovers; the request form only to a handler of the holding agency."""
     every = handovers.case_handovers(case)
+    typed = kept.recall("handover", case.case_no)  # read even when the form is not shown, so it does not linger
     open_ = next((h for h in every if h.status in OPEN_HANDOVER), None)
-    can_request = open_ is None and user.has_role(Role.HANDLER) and case.agency_id == user.agency_id
-    if not can_request:
-        return CaseSection(every, open_, False)
+    holder = user.has_role(Role.HANDLER) and case.agency_id == user.agency_id
+    if case.closed_at is not None or open_ is not None or not holder:
+        return CaseSection(every, open_, False, closed=holder and case.closed_at is not None)
     out = checkouts.list_checkouts(user, status=list(OPEN_CHECKOUT), case_no=case.case_no, limit=1000).items
     in_checkout = {line.item_id: c.number for c in out for line in c.lines if line.active}
     agencies = [a for a in people.list_agencies() if a.kind in CASE_HOLDERS and a.id != case.agency_id]
     rows = [(item, _unavailable(item, case, in_checkout)) for item in listed]
-    return CaseSection(every, None, True, agencies, rows)
+    return CaseSection(every, None, True, agencies, rows, typed)
 
 
 # The request form's fields, named as the form labels them (for the schema's messages).
@@ -291,13 +304,16 @@ def create() -> Response:
     if not case_no:
         abort(400)
     back = url_for("web.case", case_no=case_no) + "#handover"
+    the_case = cases.get_case(current_user, case_no)
+    if the_case.closed_at is not None:  # the service's first refusal, said before the form's own
+        flash(_("The case is closed: it is not handed over again."), "error")
+        return redirect(back)
+    case_no = the_case.case_no  # as stored: the case page recalls the kept form by it
     chosen = None if form.get("all_items") else form.getlist("items")
     if not form.get("to_agency"):
-        flash(_("Choose the receiving agency."), "error")
-        return redirect(back)
+        return _refused(case_no, _("Choose the receiving agency."), back)
     if chosen == []:
-        flash(_("Tick at least one item to hand over."), "error")
-        return redirect(back)
+        return _refused(case_no, _("Tick at least one item to hand over."), back)
     try:
         # The API's schema, so that the page and the API refuse the same things (lengths, blanks).
         fields = {"case_no": case_no, "to_agency": form.get("to_agency", ""), "moves_with_case": form.getlist("moves")}
@@ -310,10 +326,18 @@ def create() -> Response:
     except ValidationError as error:
         messages = error.messages if isinstance(error.messages, dict) else {"": error.messages}
         named = [f"{_FORM_FIELDS.get(k, k)}: {' '.join(field_messages(v))}" for k, v in messages.items()]
-        flash(" ".join([_("Some entries are not valid."), *named]), "error")
-        return redirect(back)
+        return _refused(case_no, " ".join([_("Some entries are not valid."), *named]), back)
     except DomainError as error:
-        _flash_error(error)
-        return redirect(back)
+        if isinstance(error, NotFound):
+            raise
+        return _refused(case_no, describe_handover(error), back)
+    kept.forget()
     flash(_("Handover %(number)s requested; an approver of your agency approves it next.", number=created.number), "ok")
     return redirect(url_for("handover_pages.detail", number=created.number))
+
+
+def _refused(case_no: str, message: str, back: str) -> Response:
+    """Back to the case page with the reason, the form filled in as the user left it."""
+    kept.keep("handover", case_no)
+    flash(message, "error")
+    return redirect(back)

@@ -184,6 +184,10 @@ _HANDOVER_LEADS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = 
         lambda m: _("A receipt is issued once the handover is decided; it is %(status)s now.", status=_status(m[1])),
     ),
     (
+        re.compile(r"^Handover \S+ has already been decided: (\w+)$"),
+        lambda m: _("This handover was already decided: it is %(status)s. Reload the page.", status=_status(m[1])),
+    ),
+    (
         re.compile(r"^Handover \S+ is (\w+)$"),
         lambda m: _("Not possible now: the handover is %(status)s.", status=_status(m[1])),
     ),

@@ -4,6 +4,8 @@
  * while the item's "Reject" box is ticked, so a reason cannot be sent for an item being accepted.
  * On a case page (form#handover-form) "moves with the case" is offered only for items being handed
  * over. Without JavaScript every box stays enabled and the server refuses a mismatch with a message.
+ * When every item is ticked for rejection, a line under the table (p#reject-all-warning) says that
+ * accepting takes only the case: allowed, but easy to do by mistake.
  * Loaded as a file (never inline) because the Content-Security-Policy forbids inline script.
  */
 (function () {
@@ -32,6 +34,24 @@
     });
   }
 
+  // Show the warning while every item is rejected (items found missing have no box: they are rejected anyway).
+  function warnWhenAllRejected(form) {
+    var warning = document.getElementById("reject-all-warning");
+    if (!warning || !form.querySelector("tbody tr")) {
+      return;
+    }
+    function update() {
+      var boxes = form.querySelectorAll('input[name="reject"]');
+      var all = true;
+      for (var i = 0; i < boxes.length; i += 1) {
+        all = all && boxes[i].checked;
+      }
+      warning.hidden = !all;
+    }
+    update();
+    form.addEventListener("change", update);
+  }
+
   var accept = document.getElementById("accept-form");
   if (accept) {
     pair(accept, 'input[name="reject"]', "input.reject-reason", function (box, reason) {
@@ -40,6 +60,7 @@
         reason.focus();
       }
     });
+    warnWhenAllRejected(accept);
   }
 
   var request = document.getElementById("handover-form");

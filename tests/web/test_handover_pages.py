@@ -112,6 +112,20 @@ def test_inbox_shows_each_role_its_lists_with_counts(client, as_user, w):
     assert number in everything and "handover-link" in everything
 
 
+def test_a_long_list_says_how_many_wait_and_where_the_rest_are(client, as_user, w, make, monkeypatch):
+    from custody.web import handovers as pages
+
+    monkeypatch.setattr(pages, "LIST_LIMIT", 1)
+    w.requested()
+    other = make.case(w.handler)
+    make.stored_items(w.handler, w.keeper, w.shelf, 1, case=other)
+    handovers.request_handover(w.handler, other.case_no, w.procuratorate.code)
+    as_user(w.handler)
+    html = _page(client, "/handovers")
+    assert _count_in(html, "outgoing") == 2
+    assert "Only the oldest 1 of 2 are shown" in _section(html, "outgoing")
+
+
 def test_all_handovers_includes_decided_ones_and_filters(client, as_user, w):
     first = w.requested()
     handovers.cancel_handover(w.handler, first)
@@ -135,12 +149,12 @@ def test_dashboard_counts_and_nav(client, as_user, w, make):
     number = w.approved()
     as_user(w.prosecutor)
     html = _page(client, "/")
-    assert _dashboard_counts(html) == {"incoming": 1, "outgoing": 0, "to-approve": 0, "to-check": 0}
+    assert _dashboard_counts(html) == {"incoming": 1, "outgoing": 0}  # only the lists a handler acts on
     assert re.search(r'<a href="/handovers"\s*>Handovers</a>', html)
     as_user(w.keeper)
-    assert _dashboard_counts(_page(client, "/"))["to-check"] == 1
+    assert _dashboard_counts(_page(client, "/")) == {"to-check": 1}
     as_user(w.approver)
-    assert _dashboard_counts(_page(client, "/")) == {"incoming": 0, "outgoing": 1, "to-approve": 0, "to-check": 0}
+    assert _dashboard_counts(_page(client, "/")) == {"incoming": 0, "outgoing": 1, "to-approve": 0}
     nav = _page(client, f"/handovers/{number}").split('class="main-nav"', 1)[1].split("</nav>", 1)[0]
     assert '<a href="/handovers" aria-current="page">Handovers</a>' in nav
     as_user(w.auditor)  # an auditor alone has no inbox: no panel, no nav link

@@ -21,8 +21,10 @@ from custody.api.schemas.dispositions import DispositionCreateSchema
 from custody.errors import DomainError, NotFound
 from custody.models import EARLY_SALE_FLAGS, OPEN_DISPOSITION, Case, Disposition, DispositionKind, Item
 from custody.services import dispositions
+from custody.web import kept
 from custody.web.dispositions.blueprint import bp
 from custody.web.dispositions.messages import describe_disposition, details
+from custody.web.kept import KeptForm
 
 SHOWN_ITEMS = 1000  # like the case page's item list
 
@@ -37,6 +39,7 @@ class CaseSection:
     more: bool = False  # more such items than shown
     kinds: list[str] = field(default_factory=list)
     needs_recipient: frozenset[str] = frozenset()
+    kept: KeptForm = field(default_factory=KeptForm)  # what the user typed before a refusal
 
     @property
     def open(self) -> list[Disposition]:
@@ -51,6 +54,7 @@ def early_sale_allowed(item: Item) -> bool:
 def case_section(user: Any, case: Case) -> CaseSection:
     """What the case page shows about dispositions; the request form only when the user may ask for one."""
     every = dispositions.case_dispositions(case)
+    typed = kept.recall("disposition", case.case_no)  # read even when the form is not shown, so it does not linger
     candidates = dispositions.candidates(user, case)
     if not candidates:
         return CaseSection(every)
@@ -63,6 +67,7 @@ def case_section(user: Any, case: Case) -> CaseSection:
         more=len(candidates) > SHOWN_ITEMS,
         kinds=[str(k) for k in kinds],
         needs_recipient=frozenset(str(k) for k in dispositions.NEEDS_RECIPIENT),
+        kept=typed,
     )
 
 
@@ -82,8 +87,7 @@ def create() -> Response:
     if form.get("kind", "") not in set(DispositionKind):
         problems.append(_("Choose the kind of disposition."))
     if problems:
-        flash(" ".join(problems), "error")
-        return redirect(back)
+        return _refused(case_no, " ".join(problems), back)
     fields = {name: form.get(name, "") for name in ("kind", "basis_doc_no")}
     optional = {name: form.get(name) or None for name in ("recipient", "reason")}
     try:
@@ -99,15 +103,20 @@ def create() -> Response:
         )
     except ValidationError as error:
         messages = error.messages if isinstance(error.messages, dict) else {"": error.messages}
-        flash(" ".join([_("Some entries are not valid."), *details(messages)]), "error")
-        return redirect(back)
+        return _refused(case_no, " ".join([_("Some entries are not valid."), *details(messages)]), back)
     except NotFound:
-        flash(_("Some ticked items are not ones you may see; reload the page."), "error")
-        return redirect(back)
+        return _refused(case_no, _("Some ticked items are not ones you may see; reload the page."), back)
     except DomainError as error:
-        flash(describe_disposition(error), "error")
-        return redirect(back)
+        return _refused(case_no, describe_disposition(error), back)
+    kept.forget()
     flash(
         _("Disposition %(number)s requested; an approver of your agency approves it next.", number=created.number), "ok"
     )
     return redirect(url_for("disposition_pages.detail", number=created.number))
+
+
+def _refused(case_no: str, message: str, back: str) -> Response:
+    """Back to the case page with the reason, the form filled in as the user left it."""
+    kept.keep("disposition", case_no)
+    flash(message, "error")
+    return redirect(back)
