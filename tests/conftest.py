@@ -15,6 +15,7 @@ import os
 import re
 import secrets
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -216,3 +217,32 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(
                 pytest.mark.skip(reason="runs in the PostgreSQL pass (CUSTODY_TEST_DATABASE_URL=postgresql…)")
             )
+
+
+# --- one Playwright driver per test process ------------------------------------------------------------------
+# Its sync API allows one driver per thread: the browser journeys (tests/browser/) and the API docs page test
+# share this one, whatever order a worker runs them in.
+CHROMIUM = Path(os.environ.get("CUSTODY_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (required when CI=true)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Any]:
+    """One Playwright driver for the session (a browser test skips without Chromium, except under CI=true)."""
+    if not CHROMIUM.exists():
+        _unavailable(f"Chromium not found at {CHROMIUM}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - it is in requirements-dev
+        _unavailable("Playwright for Python is not installed")
+    driver = sync_playwright().start()
+    try:
+        yield driver
+    finally:
+        driver.stop()

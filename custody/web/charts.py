@@ -14,7 +14,7 @@ size the label column and to decide whether a value fits inside its bar.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -49,6 +49,45 @@ class Chart:
 
 def count(value: float) -> str:
     return f"{int(value):,}"
+
+
+def figure(value: float) -> str:
+    """A measured amount to one decimal, or to two significant digits where one decimal would say "0.0"."""
+    if value == 0 or abs(value) >= 0.095:
+        return f"{value:.1f}"
+    places = min(6, 1 - math.floor(math.log10(abs(value))))
+    return f"{value:.{places}f}".rstrip("0").rstrip(".")
+
+
+@dataclass(frozen=True)
+class TimeUnit:
+    """A unit for lengths of time: ``key`` names it, ``hours`` is one of it in hours."""
+
+    key: str
+    hours: float
+
+    def of(self, hours: float) -> float:
+        """``hours`` in this unit."""
+        return hours / self.hours
+
+
+MINUTES = TimeUnit("minutes", 1 / 60)
+HOURS = TimeUnit("hours", 1)
+DAYS = TimeUnit("days", 24)
+
+
+def time_unit(hours: Iterable[float | None]) -> TimeUnit:
+    """The unit one axis and its table show these lengths of time in, chosen by the longest of them: minutes
+    under an hour (steps taken within minutes would all read "0.0" hours), days over 72 hours, hours otherwise
+    and when there is nothing to show."""
+    longest = max((h for h in hours if h is not None), default=None)
+    if longest is None:
+        return HOURS
+    if longest < 1:
+        return MINUTES
+    if longest > 72:
+        return DAYS
+    return HOURS
 
 
 def text_width(text: str, size: float = FONT) -> float:

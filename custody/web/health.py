@@ -1,12 +1,14 @@
 """Liveness (/healthz: answers without the database, also the benchmarks' trivial baseline) and
-readiness (/readyz: the database and the ledger head), for load balancers and monitoring."""
+readiness (/readyz: the database and the ledger head), for load balancers and monitoring; and /favicon.ico,
+which browsers ask for on their own."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, redirect, url_for
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.wrappers import Response
 
 from custody.extensions import db
 from custody.services import ledger_view
@@ -31,3 +33,9 @@ def readyz() -> tuple[dict[str, Any], int]:
     finally:
         db.session.rollback()  # end the read: a load balancer polls this every few seconds
     return {"status": "ok", "ledger_seq": seq}, 200
+
+
+@bp.route("/favicon.ico")
+def favicon() -> Response:
+    """The icon for a browser that asks for it by the old name (pages link static/favicon.svg themselves)."""
+    return redirect(url_for("static", filename="favicon.svg"))

@@ -28,6 +28,7 @@ OPEN_TO_PASSWORD_CHANGE = {
     "static",
     "health.healthz",
     "health.readyz",
+    "health.favicon",
     "identity.me",
     "identity.create_token",
     "security.change_password",

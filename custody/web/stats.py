@@ -35,8 +35,36 @@ STEP_LABELS = {
 }
 
 
-def hours(value: float) -> str:
-    return f"{value:.1f}"
+# The lead-time chart speaks the unit its figures are in (charts.time_unit picks it): the words for each.
+LEAD_TIME_WORDS = {
+    "minutes": {
+        "axis": _l("Minutes"),
+        "median": _l("Median (minutes)"),
+        "p90": _l("90th percentile (minutes)"),
+        "step": _l("%(step)s median %(median)s min, 90th percentile %(p90)s min (%(n)d handovers)"),
+        "description": _l(
+            "Minutes each step of a handover took, for the steps completed in the last %(days)d days: %(spread)s."
+        ),
+    },
+    "hours": {
+        "axis": _l("Hours"),
+        "median": _l("Median (hours)"),
+        "p90": _l("90th percentile (hours)"),
+        "step": _l("%(step)s median %(median)s h, 90th percentile %(p90)s h (%(n)d handovers)"),
+        "description": _l(
+            "Hours each step of a handover took, for the steps completed in the last %(days)d days: %(spread)s."
+        ),
+    },
+    "days": {
+        "axis": _l("Days"),
+        "median": _l("Median (days)"),
+        "p90": _l("90th percentile (days)"),
+        "step": _l("%(step)s median %(median)s d, 90th percentile %(p90)s d (%(n)d handovers)"),
+        "description": _l(
+            "Days each step of a handover took, for the steps completed in the last %(days)d days: %(spread)s."
+        ),
+    },
+}
 
 
 def holdings_chart(view: statistics.Overview) -> Chart:
@@ -85,27 +113,22 @@ def ages_chart(view: statistics.Overview) -> Chart:
 
 
 def lead_times_chart(view: statistics.Overview) -> Chart:
-    """Grouped bars: median and 90th-percentile hours of each handover step."""
+    """Grouped bars: median and 90th-percentile time of each handover step, in minutes, hours or days."""
     steps = [(t.step, str(STEP_LABELS[t.step])) for t in view.lead_times]
     series = [Series("median", _("Median")), Series("p90", _("90th percentile"))]
-    values = [[t.median, t.p90] for t in view.lead_times]
+    unit = charts.time_unit(v for t in view.lead_times for v in (t.median, t.p90))
+    words = LEAD_TIME_WORDS[unit.key]
+
+    def shown(hours: float | None) -> str:
+        return "—" if hours is None else charts.figure(unit.of(hours))
+
+    values = [[None if v is None else unit.of(v) for v in (t.median, t.p90)] for t in view.lead_times]
     title = _("Handover lead time per step, last %(days)d days", days=statistics.LEAD_TIME_DAYS)
-    # Each step's sentence first: Babel does not find a _() nested in another's arguments.
     spread = [
-        _(
-            "%(step)s median %(median)s h, 90th percentile %(p90)s h (%(n)d handovers)",
-            step=label,
-            median=_maybe(t.median),
-            p90=_maybe(t.p90),
-            n=t.count,
-        )
+        str(words["step"]) % {"step": label, "median": shown(t.median), "p90": shown(t.p90), "n": t.count}
         for (_k, label), t in zip(steps, view.lead_times, strict=True)
     ]
-    description = _(
-        "Hours each step of a handover took, for the steps completed in the last %(days)d days: %(spread)s.",
-        days=statistics.LEAD_TIME_DAYS,
-        spread="; ".join(spread),
-    )
+    description = str(words["description"]) % {"days": statistics.LEAD_TIME_DAYS, "spread": "; ".join(spread)}
     svg = charts.bars(
         "chart-lead-times",
         title,
@@ -114,22 +137,18 @@ def lead_times_chart(view: statistics.Overview) -> Chart:
         series,
         values,
         _("Step"),
-        _("Hours"),
-        fmt=hours,
+        str(words["axis"]),
+        fmt=charts.figure,
         empty=_("none"),
     )
     table = Table(
-        [_("Step"), _("Handovers"), _("Median (hours)"), _("90th percentile (hours)")],
+        [_("Step"), _("Handovers"), str(words["median"]), str(words["p90"])],
         [
-            [label, charts.count(t.count), _maybe(t.median), _maybe(t.p90)]
+            [label, charts.count(t.count), shown(t.median), shown(t.p90)]
             for (_k, label), t in zip(steps, view.lead_times, strict=True)
         ],
     )
     return Chart("chart-lead-times", title, description, svg, table)
-
-
-def _maybe(value: float | None) -> str:
-    return "—" if value is None else hours(value)
 
 
 def overdue_chart(view: statistics.Overview) -> Chart:

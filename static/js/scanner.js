@@ -27,7 +27,8 @@
  *
  * Words shown by this script come from the page, already translated: data-label-stop (the camera button's
  * text while the camera runs), data-msg-unavailable, data-msg-denied on the camera button; data-msg-error
- * on the field (shown when the page's onCode fails).
+ * on the field (shown when the page's onCode fails). A log line's time is in the zone named by data-timezone
+ * on <body> (templates/base.html), like every time the server writes.
  */
 (function () {
   "use strict";
@@ -141,16 +142,55 @@
     return parent.insertBefore(line, before);
   }
 
-  function clock() {
-    var now = new Date();
-    return [now.getHours(), now.getMinutes(), now.getSeconds()]
-      .map(function (n) {
-        return (n < 10 ? "0" : "") + n;
-      })
-      .join(":");
+  /* "14:05:09": when a scan was taken, in the centre's zone (data-timezone on <body>, the deployment's
+   * CUSTODY_TIMEZONE) as every time the server writes is, not in the zone the device happens to be set to.
+   * A browser whose Intl does not know the zone falls back to the device's clock. */
+  var zoneFormat;
+
+  function inZone() {
+    if (zoneFormat === undefined) {
+      zoneFormat = null;
+      var zone = document.body.getAttribute("data-timezone");
+      if (zone && window.Intl && Intl.DateTimeFormat) {
+        try {
+          // en-GB: Latin digits and a 24-hour clock in any engine; the page's language changes nothing here.
+          zoneFormat = new Intl.DateTimeFormat("en-GB", {
+            timeZone: zone,
+            hour: "2-digit",
+            minute: "2-digit",
+            second: "2-digit",
+            hourCycle: "h23"
+          });
+        } catch (unknownZone) {
+          zoneFormat = null; // RangeError: this browser lacks the zone
+        }
+      }
+    }
+    return zoneFormat;
   }
 
-  function logLine(log, raw, outcome, result) {
+  function twoDigits(n) {
+    return (n < 10 ? "0" : "") + n;
+  }
+
+  function clock(at) {
+    var when = new Date(at);
+    var format = inZone();
+    if (format && format.formatToParts) {
+      var parts = {};
+      format.formatToParts(when).forEach(function (part) {
+        parts[part.type] = part.value;
+      });
+      // Some engines write midnight as "24" even with hourCycle h23.
+      return [parts.hour === "24" ? "00" : parts.hour, parts.minute, parts.second].join(":");
+    }
+    if (format) {
+      return format.format(when);
+    }
+    return [when.getHours(), when.getMinutes(), when.getSeconds()].map(twoDigits).join(":");
+  }
+
+  function logLine(log, raw, outcome, result, at) {
     if (!log) {
       return;
     }
@@ -160,7 +200,9 @@
     if (outcome.href) {
       code.href = outcome.href;
     }
-    item.appendChild(element("time", "scan-time", clock()));
+    var time = element("time", "scan-time", clock(at));
+    time.setAttribute("datetime", new Date(at).toISOString());
+    item.appendChild(time);
     item.appendChild(code);
     item.appendChild(element("span", "scan-message", outcome.message));
     if (outcome.detail && outcome.detail.nodeType) {
@@ -395,7 +437,7 @@
           lastAttached = target;
           flash(container, result);
           say(statusLine, result, outcome.message);
-          logLine(log, next.code, outcome, result);
+          logLine(log, next.code, outcome, result, next.info.at);
           beep(result);
         })
         .catch(function () {

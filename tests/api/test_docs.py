@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,6 +11,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 
 VENDOR = Path(__file__).resolve().parents[2] / "static" / "vendor" / "swagger-ui"
 ASSETS = {
@@ -152,10 +152,6 @@ def test_numbers_and_bounds_are_json_numbers(document: dict[str, Any]) -> None:
     assert [alt["type"] for alt in quantity["anyOf"]] == ["number", "string"]  # API.md: a decimal string or number
 
 
-def _chromium() -> str | None:
-    return os.environ.get("CUSTODY_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 @pytest.fixture
 def live_docs(app: Flask) -> Iterator[str]:
     """The app on a local port, behind the strictest CSP the docs page should need."""
@@ -198,51 +194,47 @@ def test_a_bearer_token_decides_alone_beside_a_signed_in_session(client: FlaskCl
 
 
 @pytest.mark.browser
-def test_docs_render_offline_under_a_strict_csp(live_docs: str, api: Any, make: Any) -> None:
+def test_docs_render_offline_under_a_strict_csp(live_docs: str, api: Any, make: Any, playwright: Any) -> None:
     """The page renders from local files only, breaks no CSP rule, and 'Try it out' works with a bearer token."""
-    playwright = pytest.importorskip("playwright.sync_api")
-    executable = _chromium()
-    if executable is None:
-        pytest.skip("no Chromium (set CUSTODY_CHROMIUM)")
     token = api(make.user("handler")).headers["Authorization"].split()[1]
     problems: list[str] = []
     elsewhere: list[str] = []
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable)
-        try:
-            page = browser.new_page()
-            page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
-            page.on("pageerror", lambda e: problems.append(str(e)))
+    # The session's one driver (tests/conftest.py): a second sync_playwright() in this thread would fail.
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    try:
+        page = browser.new_page()
+        page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
+        page.on("pageerror", lambda e: problems.append(str(e)))
 
-            def offline(route: Any) -> None:
-                if route.request.url == f"{live_docs}/favicon.ico":
-                    route.fulfill(status=204)  # keep the browser's console free of a 404
-                elif route.request.url.startswith(live_docs):
-                    route.continue_()
-                else:  # an air-gapped centre: anything off-site fails
-                    elsewhere.append(route.request.url)
-                    route.abort()
+        def offline(route: Any) -> None:
+            if route.request.url == f"{live_docs}/favicon.ico":
+                route.fulfill(status=204)  # keep the browser's console free of a 404
+            elif route.request.url.startswith(live_docs):
+                route.continue_()
+            else:  # an air-gapped centre: anything off-site fails
+                elsewhere.append(route.request.url)
+                route.abort()
 
-            page.route("**/*", offline)
-            page.goto(f"{live_docs}/api/v1/docs")
-            page.wait_for_selector(".opblock", timeout=20_000)
-            paths = page.locator(".opblock-summary-path")
-            shown = {paths.nth(i).inner_text() for i in range(paths.count())}
-            # Authorize with the bearer token, then Try it out: GET /api/v1/me.
-            page.locator("button.authorize").first.click()
-            bearer = page.locator(".auth-container").filter(has_text="bearer")
-            bearer.locator("input").fill(token)
-            bearer.locator("button.authorize").click()
-            page.locator(".modal-ux button.close-modal").first.click()
-            me = page.locator("#operations-identity-get_api_v1_me")
-            me.locator(".opblock-summary").click()
-            me.locator(".try-out__btn").click()
-            me.locator(".execute").click()
-            status = me.locator(".live-responses-table tr.response .response-col_status").first
-            status.wait_for(timeout=10_000)
-            answered = status.inner_text().strip()
-        finally:
-            browser.close()
+        page.route("**/*", offline)
+        page.goto(f"{live_docs}/api/v1/docs")
+        page.wait_for_selector(".opblock", timeout=20_000)
+        paths = page.locator(".opblock-summary-path")
+        shown = {paths.nth(i).inner_text() for i in range(paths.count())}
+        # Authorize with the bearer token, then Try it out: GET /api/v1/me.
+        page.locator("button.authorize").first.click()
+        bearer = page.locator(".auth-container").filter(has_text="bearer")
+        bearer.locator("input").fill(token)
+        bearer.locator("button.authorize").click()
+        page.locator(".modal-ux button.close-modal").first.click()
+        me = page.locator("#operations-identity-get_api_v1_me")
+        me.locator(".opblock-summary").click()
+        me.locator(".try-out__btn").click()
+        me.locator(".execute").click()
+        status = me.locator(".live-responses-table tr.response .response-col_status").first
+        status.wait_for(timeout=10_000)
+        answered = status.inner_text().strip()
+    finally:
+        browser.close()
     assert {p.replace("\u200b", "") for p in shown} >= set(PATHS)
     assert elsewhere == []
     assert problems == []  # CSP violations are reported as console errors

@@ -8,7 +8,6 @@ skip, except under ``CI=true``, where a missing browser is a failure.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,19 +18,11 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from custody.web.i18n import compile_catalogs
-
-CHROMIUM = Path(os.environ.get("CUSTODY_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 
 
 def pytest_configure(config: pytest.Config) -> None:
     compile_catalogs()  # the journeys assert Chinese text
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (required when CI=true)")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
@@ -46,22 +37,6 @@ def live_server(app: Flask) -> Iterator[str]:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
-
-
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[Any]:
-    """One Playwright driver for the session: its sync API allows only one per thread."""
-    if not CHROMIUM.exists():
-        _unavailable(f"Chromium not found at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover - it is in requirements-dev
-        _unavailable("Playwright for Python is not installed")
-    driver = sync_playwright().start()
-    try:
-        yield driver
-    finally:
-        driver.stop()
 
 
 @pytest.fixture(scope="session")

@@ -55,3 +55,16 @@ def row_fields(i: int, **values: Any) -> dict[str, Any]:
     }
     row.update(values)
     return {f"rows-{i}-{k}": v for k, v in row.items() if v is not None}
+
+
+@pytest.fixture
+def as_user(client: FlaskClient, login: Any) -> Callable[[Any], Any]:
+    """``as_user(user)``: sign out whoever is signed in, then sign ``user`` in (pages seen by several people)."""
+
+    def switch(user: Any) -> Any:
+        home = client.get("/")
+        if home.status_code == 200:  # someone is signed in
+            client.post("/logout", data={"csrf_token": csrf_from(home.get_data(as_text=True))})
+        return login(user)
+
+    return switch

@@ -56,18 +56,6 @@ def w(make: Any) -> DisposalWorld:
     return DisposalWorld(make)
 
 
-@pytest.fixture
-def as_user(client: Any, login: Any) -> Any:
-    """``as_user(user)``: sign out whoever is signed in, then sign ``user`` in."""
-
-    def switch(user: Any) -> Any:
-        home = client.get("/")
-        if home.status_code == 200:
-            client.post("/logout", data={"csrf_token": csrf_from(home.get_data(as_text=True))})
-        return login(user)
-
-    return switch
-
 
 def _page(client: Any, path: str, status: int = 200) -> str:
     response = client.get(path, headers=EN)

@@ -30,18 +30,6 @@ def w(make: Any) -> World:
     return World(make, case_no="公刑立字〔2026〕21号")
 
 
-@pytest.fixture
-def as_user(client: Any, login: Any) -> Any:
-    """``as_user(user)``: sign out whoever is signed in, then sign ``user`` in."""
-
-    def switch(user: Any) -> Any:
-        home = client.get("/")
-        if home.status_code == 200:
-            client.post("/logout", data={"csrf_token": csrf_from(home.get_data(as_text=True))})
-        return login(user)
-
-    return switch
-
 
 def _page(client: Any, path: str) -> str:
     response = client.get(path, headers=EN)

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from custody import clock
+from custody.services import handovers
 from custody.web import charts
-from tests.services.test_statistics import StatsWorld
+from tests.services.test_statistics import NOW, StatsWorld
+from tests.worlds import HandoverWorld
 
 EN = {"Accept-Language": "en"}
 SVG = "{http://www.w3.org/2000/svg}"
@@ -229,3 +233,79 @@ def test_a_missing_value_is_written_not_drawn():
     )
     assert _marks(svg) == {("a", "p"): 2.5}
     assert "none" in [t.text for t in svg.iter(f"{SVG}text")]
+
+
+def _headers(html: str, chart_id: str) -> list[str]:
+    head = re.search(rf'<table class="list chart-data" id="{chart_id}-table">.*?<thead>(.*?)</thead>', html, re.S)
+    assert head, f"no table for {chart_id}"
+    return re.findall(r"<th[^>]*>([^<]*)</th>", head.group(1))
+
+
+def _one_handover(make: Any, steps: tuple[timedelta, timedelta, timedelta]) -> HandoverWorld:
+    """A handover accepted a month before ``NOW``, each of its three steps taking as long as ``steps`` says."""
+
+    def at(moment):
+        clock.set_clock(lambda: moment)
+
+    moment = NOW - timedelta(days=30)
+    at(moment - timedelta(hours=1))
+    world = HandoverWorld(make)
+    at(moment)
+    number = world.requested()
+    moment += steps[0]
+    at(moment)
+    handovers.approve_handover(world.approver, number)
+    moment += steps[1]
+    at(moment)
+    handovers.check_presence(world.keeper, number, world.codes)
+    at(moment + steps[2])
+    handovers.accept_handover(world.prosecutor, number)
+    at(NOW)
+    return world
+
+
+def _labels(svg: ET.Element) -> dict[str, list[str]]:
+    """The chart's texts by their class (tick, bar-value, axis-title …), in drawing order."""
+    found: dict[str, list[str]] = {}
+    for text in svg.iter(f"{SVG}text"):
+        found.setdefault(text.attrib.get("class", ""), []).append(text.text or "")
+    return found
+
+
+def test_steps_taken_within_minutes_are_shown_in_minutes_not_as_zero_hours(client, login, make):
+    world = _one_handover(make, (timedelta(minutes=1), timedelta(minutes=2), timedelta(seconds=30)))
+    login(world.auditor)
+    html = _page(client, EN)
+    assert _headers(html, "chart-lead-times") == ["Step", "Handovers", "Median (minutes)", "90th percentile (minutes)"]
+    assert _table(html, "chart-lead-times") == [
+        ["Request → approval", "1", "1.0", "1.0"],
+        ["Approval → presence check", "1", "2.0", "2.0"],
+        ["Presence check → decision", "1", "0.5", "0.5"],
+    ]
+    svg = _svgs(html)["chart-lead-times"]
+    assert _marks(svg)[("approved_checked", "median")] == pytest.approx(2.0)
+    labels = _labels(svg)
+    assert labels["tick"] == ["0.0", "0.5", "1.0", "1.5", "2.0"]
+    assert labels["bar-value"] == ["1.0", "1.0", "2.0", "2.0", "0.5", "0.5"]
+    assert "Minutes" in labels["axis-title"]
+    assert "Request → approval median 1.0 min" in html and "Minutes each step of a handover took" in html
+
+
+def test_steps_taken_over_days_are_shown_in_days(client, login, make):
+    world = _one_handover(make, (timedelta(days=4), timedelta(hours=12), timedelta(days=1)))
+    login(world.auditor)
+    html = _page(client, EN)
+    assert _headers(html, "chart-lead-times")[2:] == ["Median (days)", "90th percentile (days)"]
+    assert _table(html, "chart-lead-times") == [
+        ["Request → approval", "1", "4.0", "4.0"],
+        ["Approval → presence check", "1", "0.5", "0.5"],
+        ["Presence check → decision", "1", "1.0", "1.0"],
+    ]
+    labels = _labels(_svgs(html)["chart-lead-times"])
+    assert "Days" in labels["axis-title"] and labels["tick"][-1] == "4.0"
+
+
+def test_steps_of_a_few_hours_stay_in_hours_in_chinese(client, login, world):
+    login(world.auditor)
+    html = _page(client)
+    assert _headers(html, "chart-lead-times")[2:] == ["中位数（小时）", "90 分位数（小时）"]
