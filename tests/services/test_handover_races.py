@@ -86,7 +86,8 @@ def _race(app: Flask, work: Callable[[int], Any]) -> list[Any]:
 def _assert_moved_once(world: World, case_no: str, codes: list[str], number: str, refused: set[str]) -> None:
     case = db.session.scalars(select(Case).where(Case.case_no == case_no)).one()
     assert case.agency_id == world.procuratorate.id and case.stage == "prosecution_review"
-    holders = list(db.session.scalars(select(CaseHolder.agency_id).where(CaseHolder.case_id == case.id)))
+    in_order = select(CaseHolder.agency_id).where(CaseHolder.case_id == case.id).order_by(CaseHolder.ordinal)
+    holders = list(db.session.scalars(in_order))  # in order: an unordered SELECT may come back either way
     assert holders == [world.police.id, world.procuratorate.id]  # one new holder, not two
     custodians = dict(db.session.execute(select(Item.code, Item.custodian_id).where(Item.code.in_(codes))).all())
     assert custodians == {c: world.police.id if c in refused else world.procuratorate.id for c in codes}
