@@ -28,11 +28,11 @@ blp = Blueprint("ledger", __name__, description="The tamper-evident ledger")
 def entries(query: dict[str, Any]) -> Any:
     """Entries after ``after``, oldest first, that the caller may see and the filters select.
 
-    ``next`` is the cursor of the following page; a ``cursor`` takes over from ``after`` (both are a seq, and the
-    cursor is further on), so a client that keeps its first ``after`` and follows ``next`` still moves forward.
+    ``next`` is the cursor of the following page. Both ``after`` and ``cursor`` are a seq to start after; given both,
+    the later one counts, so a client that keeps its first ``after`` and follows ``next`` still moves forward.
     """
-    cursor = parse_cursor(query.get("cursor"))
-    after = cursor if cursor is not None else query.get("after")
+    starts = [seq for seq in (parse_cursor(query.get("cursor")), query.get("after")) if seq is not None]
+    after = max(starts) if starts else None
     return ledger_view.entries(current_user, after=after, limit=query.get("limit"), where=entry_filter(query))
 
 

@@ -135,3 +135,13 @@ def test_a_client_keeping_after_and_following_next_moves_on(api: Any, world: Aud
         if not cursor:
             break
     assert seqs == expected
+
+
+def test_after_and_cursor_together_start_after_the_later_one(api: Any, world: AuditWorld) -> None:
+    client = api(world.auditor)
+
+    def first_seq(**query: Any) -> int:
+        page = client.get("/api/v1/ledger/entries", query_string={**query, "limit": 1}).get_json()
+        return int(page["items"][0]["seq"])
+
+    assert first_seq(after=5, cursor="3") == 6 and first_seq(after=3, cursor="5") == 6
