@@ -33,22 +33,15 @@ def close(case_no: str) -> Response:
         abort(404)
     except InvalidInput as error:
         said = _("Choose why the case is closed.") if "reason" in (error.errors or {}) else describe(error)
-        return _refused(case_no, said, back + "#close")
+        return kept.refused("close", case_no, said, back + "#close")
     except HandoverOpen:
-        return _refused(
-            case_no, _("A handover of this case is still open: it must be decided or cancelled first."), back + "#close"
-        )
+        still_open = _("A handover of this case is still open: it must be decided or cancelled first.")
+        return kept.refused("close", case_no, still_open, back + "#close")
     except InvalidState:
         flash(_("The case is already closed."), "error")
         return redirect(back)
     except DomainError as error:
-        return _refused(case_no, describe(error), back)
+        return kept.refused("close", case_no, describe(error), back)
     kept.forget()
     flash(_("Case closed. Its items still in the centre now await their disposition."), "ok")
-    return redirect(back)
-
-
-def _refused(case_no: str, message: str, back: str) -> Response:
-    kept.keep("close", case_no)
-    flash(message, "error")
     return redirect(back)

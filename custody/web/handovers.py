@@ -35,7 +35,7 @@ from custody.models import (
     Presence,
     Role,
 )
-from custody.services import access, cases, checkouts, handovers, items, people
+from custody.services import cases, checkouts, handovers, items, people
 from custody.services.handovers.reads import CASE_HOLDERS, normal_number
 from custody.web import kept
 from custody.web.kept import KeptForm
@@ -46,27 +46,16 @@ bp = Blueprint("handover_pages", __name__)
 LIST_LIMIT = 200
 
 
-def _sections(user: Any) -> list[str]:
-    """The inbox lists this user's roles call for (the service answers the others with nothing)."""
-    names = []
-    if user.has_role(Role.HANDLER, Role.APPROVER):
-        names += ["incoming", "outgoing"]
-    if user.has_role(Role.APPROVER):
-        names.append("to_approve")
-    if access.is_centre_keeper(user):
-        names.append("to_check")
-    return names
-
-
 @bp.route("/handovers")
 @login_required
 def index() -> str:
     """What waits for my agency (``?all=1``: every handover I may see, decided ones too)."""
     if request.args.get("all"):
         return _everything()
+    lists = handovers.inbox_lists(current_user)
     return render_template(
         "handovers/index.html",
-        sections={name: handovers.inbox(current_user, name, LIST_LIMIT) for name in _sections(current_user)},
+        sections={name: handovers.inbox(current_user, name, LIST_LIMIT) for name in lists},
         counts=handovers.inbox_counts(current_user),  # exact: a list shows its oldest LIST_LIMIT
     )
 
@@ -311,9 +300,9 @@ def create() -> Response:
     case_no = the_case.case_no  # as stored: the case page recalls the kept form by it
     chosen = None if form.get("all_items") else form.getlist("items")
     if not form.get("to_agency"):
-        return _refused(case_no, _("Choose the receiving agency."), back)
+        return kept.refused("handover", case_no, _("Choose the receiving agency."), back)
     if chosen == []:
-        return _refused(case_no, _("Tick at least one item to hand over."), back)
+        return kept.refused("handover", case_no, _("Tick at least one item to hand over."), back)
     try:
         # The API's schema, so that the page and the API refuse the same things (lengths, blanks).
         fields = {"case_no": case_no, "to_agency": form.get("to_agency", ""), "moves_with_case": form.getlist("moves")}
@@ -326,18 +315,11 @@ def create() -> Response:
     except ValidationError as error:
         messages = error.messages if isinstance(error.messages, dict) else {"": error.messages}
         named = [f"{_FORM_FIELDS.get(k, k)}: {' '.join(field_messages(v))}" for k, v in messages.items()]
-        return _refused(case_no, " ".join([_("Some entries are not valid."), *named]), back)
+        return kept.refused("handover", case_no, " ".join([_("Some entries are not valid."), *named]), back)
     except DomainError as error:
         if isinstance(error, NotFound):
             raise
-        return _refused(case_no, describe_handover(error), back)
+        return kept.refused("handover", case_no, describe_handover(error), back)
     kept.forget()
     flash(_("Handover %(number)s requested; an approver of your agency approves it next.", number=created.number), "ok")
     return redirect(url_for("handover_pages.detail", number=created.number))
-
-
-def _refused(case_no: str, message: str, back: str) -> Response:
-    """Back to the case page with the reason, the form filled in as the user left it."""
-    kept.keep("handover", case_no)
-    flash(message, "error")
-    return redirect(back)

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import current_app, request, session
+from flask import current_app, flash, redirect, request, session
+from werkzeug.wrappers import Response
 
 SESSION_KEY = "kept_form"
 COOKIE_BUDGET = 3600  # bytes of the session cookie's value; browsers drop cookies past about 4 KB
@@ -84,3 +85,10 @@ def recall(form_id: str, subject: str) -> KeptForm:
 def forget() -> None:
     """Drop whatever was kept: the form went through."""
     session.pop(SESSION_KEY, None)
+
+
+def refused(form_id: str, subject: str, message: str, back: str) -> Response:
+    """Back to the page holding the form, with the reason and the form kept as the user left it."""
+    keep(form_id, subject)
+    flash(message, "error")
+    return redirect(back)

@@ -209,20 +209,21 @@ def inbox_filters(user: User) -> dict[str, ColumnElement[bool]]:
     }
 
 
-def _relevant(user: User) -> set[str]:
-    wanted = set()
+def inbox_lists(user: User) -> list[str]:
+    """The inbox lists this user's roles call for, in the pages' order (the others are not the user's business)."""
+    names = []
     if user.has_role(Role.HANDLER, Role.APPROVER):
-        wanted |= {"incoming", "outgoing"}
+        names += ["incoming", "outgoing"]
     if user.has_role(Role.APPROVER):
-        wanted.add("to_approve")
+        names.append("to_approve")
     if access.is_centre_keeper(user):
-        wanted.add("to_check")
-    return wanted
+        names.append("to_check")
+    return names
 
 
 def inbox_counts(user: User) -> Inbox:
     """One query with a count per list; lists that are not the user's business count zero."""
-    wanted = _relevant(user)
+    wanted = set(inbox_lists(user))
     filters = inbox_filters(user)
     columns = [func.count().filter(filters[name]).label(name) for name in filters]
     row = db.session.execute(select(*columns).select_from(Handover).where(Handover.open)).one()
@@ -232,7 +233,7 @@ def inbox_counts(user: User) -> Inbox:
 
 def inbox(user: User, name: str, limit: int = 200) -> list[Handover]:
     """The handovers of one inbox list, oldest first."""
-    if name not in _relevant(user):
+    if name not in inbox_lists(user):
         return []
     stmt = query(with_lines=False).where(Handover.open, inbox_filters(user)[name], visible_filter(user))
     return list(db.session.scalars(stmt.order_by(Handover.id).limit(limit)))

@@ -87,7 +87,7 @@ def create() -> Response:
     if form.get("kind", "") not in set(DispositionKind):
         problems.append(_("Choose the kind of disposition."))
     if problems:
-        return _refused(case_no, " ".join(problems), back)
+        return kept.refused("disposition", case_no, " ".join(problems), back)
     fields = {name: form.get(name, "") for name in ("kind", "basis_doc_no")}
     optional = {name: form.get(name) or None for name in ("recipient", "reason")}
     try:
@@ -103,20 +103,15 @@ def create() -> Response:
         )
     except ValidationError as error:
         messages = error.messages if isinstance(error.messages, dict) else {"": error.messages}
-        return _refused(case_no, " ".join([_("Some entries are not valid."), *details(messages)]), back)
+        said = " ".join([_("Some entries are not valid."), *details(messages)])
+        return kept.refused("disposition", case_no, said, back)
     except NotFound:
-        return _refused(case_no, _("Some ticked items are not ones you may see; reload the page."), back)
+        said = _("Some ticked items are not ones you may see; reload the page.")
+        return kept.refused("disposition", case_no, said, back)
     except DomainError as error:
-        return _refused(case_no, describe_disposition(error), back)
+        return kept.refused("disposition", case_no, describe_disposition(error), back)
     kept.forget()
     flash(
         _("Disposition %(number)s requested; an approver of your agency approves it next.", number=created.number), "ok"
     )
     return redirect(url_for("disposition_pages.detail", number=created.number))
-
-
-def _refused(case_no: str, message: str, back: str) -> Response:
-    """Back to the case page with the reason, the form filled in as the user left it."""
-    kept.keep("disposition", case_no)
-    flash(message, "error")
-    return redirect(back)
